@@ -29,12 +29,20 @@ pub struct Location {
 impl Location {
     /// A location naming only a file.
     pub fn file(file: impl Into<Arc<str>>) -> Self {
-        Location { file: file.into(), line: 0, column: 0 }
+        Location {
+            file: file.into(),
+            line: 0,
+            column: 0,
+        }
     }
 
     /// A location at `line:column` of `file`.
     pub fn at(file: impl Into<Arc<str>>, line: u32, column: u32) -> Self {
-        Location { file: file.into(), line, column }
+        Location {
+            file: file.into(),
+            line,
+            column,
+        }
     }
 }
 
