@@ -15,24 +15,33 @@
 //!   math extension (`math.greatest`, `math.least`, `math.abs`, ..., `math.sqrt`), the lists
 //!   extension (`lists.range`, `slice`, `flatten`, `distinct`, `reverse`, `sort`, `sortBy`) and
 //!   `base64.encode`/`base64.decode`;
+//! - cel-go's sets extension: `sets.contains`, `sets.equivalent`, `sets.intersects`;
 //! - Cerbos's `hasIntersection`, `intersect`, `except`, `isSubset`, the deprecated
-//!   `has_intersection` and `is_subset` (each globally and as a member of a list), and
-//!   `string.inIPAddrRange(cidr)`;
+//!   `has_intersection` and `is_subset` (each globally and as a member of a list),
+//!   `string.inIPAddrRange(cidr)`, and hierarchies: `hierarchy(s)`, `hierarchy(s, delim)`,
+//!   `hierarchy(list)`, their relations, `size()`, indexing, `==` and `string(h)`;
 //! - `now()` and `timeSince` are known to [`check_call`], but are the engine's to evaluate: it
 //!   rewrites them to read the request time.
 //!
-//! Not available yet (§4, §5): `json.encode`, the two-variable comprehensions (`all(i, v, p)`,
+//! Not available yet (§4, §5): `json.encode`; the two-variable comprehensions (`all(i, v, p)`,
 //! `exists(i, v, p)`, `existsOne(i, v, p)`, `transformList`, `transformMap`,
-//! `transformMapEntry`; the `cel` 0.15 interpreter ignores a second iteration variable), the
-//! sets, regex and network libraries, `hierarchy`, `spiffeID` and its matchers, and the path
-//! functions. Calls to them fail [`check_call`], so a policy using them is a build error.
+//! `transformMapEntry`), as the `cel` 0.15 interpreter ignores a second iteration variable; the
+//! regex and network libraries; `spiffeID`, `spiffeTrustDomain` and the SPIFFE matchers; the
+//! path functions. Calls to them fail [`check_call`], so a policy using them is a build error.
+//!
+//! Differences from cel-go worth knowing: `1.0 + 1` fails as an "unsupported binary operator"
+//! rather than "no such overload"; `duration()` of a string accepts trailing garbage at run time
+//! (`"1hfoo"` is one hour), which is why duration literals are validated at build time with
+//! [`parse_duration_literal`], as Go parses them.
 
 mod bind;
 mod calls;
 mod convert;
 mod duration;
+mod hierarchy;
 mod lists;
 mod network;
+mod sets;
 
 use std::sync::{Arc, LazyLock};
 
@@ -62,6 +71,8 @@ pub(crate) fn env() -> Arc<Env> {
 
 /// Adds to the standard library what policies may use beyond it.
 fn extend(env: &mut Env) -> Result<(), DeclarationError> {
+    // As cel-go, which Cerbos runs on: the last entry of a repeated map key wins.
+    env.set_error_on_duplicate_map_keys(false);
     env.add_extension(cel::extensions::strings)?;
     env.add_extension(cel::extensions::math)?;
     env.add_extension(cel::extensions::lists)?;
@@ -69,6 +80,8 @@ fn extend(env: &mut Env) -> Result<(), DeclarationError> {
     env.add_macro(bind::bind_macro())?;
     lists::register(env)?;
     network::register(env)?;
+    sets::register(env)?;
+    hierarchy::register(env)?;
     Ok(())
 }
 

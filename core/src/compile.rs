@@ -12,7 +12,6 @@ mod chains;
 mod policies;
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use crate::error::{BuildError, BuildErrorKind as K, BuildErrors};
 use crate::load::{self, Parsed, Seg, Tree};
@@ -154,6 +153,3 @@ pub(crate) struct Origin {
     pub(crate) location: Location,
     pub(crate) scope_permissions: Option<model::ScopePerm>,
 }
-
-/// Shared handle type for compiled policy sets.
-pub(crate) type Shared = Arc<Compiled>;

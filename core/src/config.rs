@@ -49,6 +49,9 @@ pub struct EngineConfig {
     pub evaluation_mode: EvaluationMode,
     /// Schema validation of attributes.
     pub schema_enforcement: SchemaEnforcement,
+    /// Level at which condition evaluation errors are logged with `tracing` (§14.3);
+    /// `None` turns that logging off. Default: `WARN`.
+    pub evaluation_error_log_level: Option<tracing::Level>,
 }
 
 impl Default for EngineConfig {
@@ -60,6 +63,7 @@ impl Default for EngineConfig {
             globals: Attributes::new(),
             evaluation_mode: EvaluationMode::Strict,
             schema_enforcement: SchemaEnforcement::None,
+            evaluation_error_log_level: Some(tracing::Level::WARN),
         }
     }
 }
@@ -72,6 +76,33 @@ pub(crate) struct Prepared {
 }
 
 impl Prepared {
+    /// Logs runtime errors of one check input at the configured level.
+    pub(crate) fn log_errors(&self, resource: &str, errors: &[crate::EvaluationError]) {
+        let Some(level) = self.cfg.evaluation_error_log_level else {
+            return;
+        };
+        for e in errors {
+            macro_rules! ev {
+                ($lvl:expr) => {
+                    tracing::event!(
+                        $lvl,
+                        resource,
+                        expression = %e.expression,
+                        error = %e.message,
+                        "condition evaluation failed"
+                    )
+                };
+            }
+            match level {
+                tracing::Level::ERROR => ev!(tracing::Level::ERROR),
+                tracing::Level::WARN => ev!(tracing::Level::WARN),
+                tracing::Level::INFO => ev!(tracing::Level::INFO),
+                tracing::Level::DEBUG => ev!(tracing::Level::DEBUG),
+                _ => ev!(tracing::Level::TRACE),
+            }
+        }
+    }
+
     pub(crate) fn new(cfg: EngineConfig) -> Prepared {
         let globals = values::attrs_val(&cfg.globals);
         Prepared { cfg, globals }

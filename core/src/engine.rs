@@ -10,7 +10,10 @@ use chrono::{DateTime, Utc};
 use crate::compile::model::Compiled;
 use crate::config::{EngineConfig, Prepared};
 use crate::decision::{ActionDecision, CheckOutput, Effect, EvaluationError};
-use crate::eval::{self, check::InputRef, values};
+use crate::eval::{
+    self,
+    check::{Clock, InputRef},
+};
 use crate::policy_set::PolicySet;
 use crate::request::{AuxData, CheckInput, Principal, Resource};
 
@@ -104,7 +107,7 @@ impl Engine {
     /// Decides a batch with `now()` fixed to `now`.
     pub fn check_at(&self, inputs: &[CheckInput], now: DateTime<Utc>) -> Vec<CheckOutput> {
         let set = self.inner.policies.load();
-        let now = values::timestamp_val(now);
+        let now = Clock::new(Some(now));
         inputs
             .iter()
             .map(|i| {
@@ -115,7 +118,7 @@ impl Engine {
                     actions: &i.actions,
                     aux_data: &i.aux_data,
                 };
-                guarded(&set, &self.inner.cfg, Some(&*now), input).output
+                guarded(&set, &self.inner.cfg, &now, input).output
             })
             .collect()
     }
@@ -129,7 +132,7 @@ impl Engine {
         aux_data: &AuxData,
     ) -> Vec<CheckOutput> {
         let set = self.inner.policies.load();
-        let now = values::timestamp_val(Utc::now());
+        let now = Clock::new(Some(Utc::now()));
         resources
             .into_iter()
             .map(|(resource, actions)| {
@@ -140,9 +143,94 @@ impl Engine {
                     actions,
                     aux_data,
                 };
-                guarded(&set, &self.inner.cfg, Some(&*now), input).output
+                guarded(&set, &self.inner.cfg, &now, input).output
             })
             .collect()
+    }
+
+    /// Decides a single action without building a [`CheckOutput`]: the request-path entry for
+    /// web adapters. `f` receives the decision with names borrowed from the policy set, so the
+    /// common path (no outputs, no errors) allocates nothing. Returns what `f` returns.
+    ///
+    /// ```
+    /// use authz_core::{AuxData, Effect, Engine, EngineConfig, PolicySet, Principal, Resource};
+    /// let set = PolicySet::from_sources([("p.yaml", "apiVersion: api.cerbos.dev/v1\nresourcePolicy:\n  resource: doc\n  version: default\n  rules:\n    - actions: [read]\n      effect: EFFECT_ALLOW\n      roles: [user]\n")]).unwrap();
+    /// let engine = Engine::new(set, EngineConfig::default());
+    /// let (p, r) = (Principal::new("u1", ["user"]), Resource::new("doc", "d1"));
+    /// let allowed = engine.decide_with(&p, &r, "read", &AuxData::default(), |d| {
+    ///     assert_eq!(d.policy, "resource.doc.vdefault");
+    ///     d.effect == Effect::Allow
+    /// });
+    /// assert!(allowed);
+    /// ```
+    pub fn decide_with<R>(
+        &self,
+        principal: &Principal,
+        resource: &Resource,
+        action: &str,
+        aux_data: &AuxData,
+        f: impl FnOnce(DecisionRef<'_>) -> R,
+    ) -> R {
+        let set = self.inner.policies.load();
+        let now = Clock::new(Some(Utc::now()));
+        let input = InputRef {
+            request_id: "",
+            principal,
+            resource,
+            actions: &[],
+            aux_data,
+        };
+        let mut f = Some(f);
+        let mut result: Option<R> = None;
+        let run = catch_unwind(AssertUnwindSafe(|| {
+            eval::check::run(
+                &set,
+                &self.inner.cfg,
+                &now,
+                input,
+                std::iter::once(action),
+                |_, o, progress| {
+                    self.inner.cfg.log_errors(resource.id(), progress.errors);
+                    if let Some(f) = f.take() {
+                        result = Some(f(DecisionRef {
+                            effect: o.effect,
+                            policy: o.policy,
+                            scope: o.scope,
+                            rule: o.rule,
+                            outputs: progress.outputs,
+                            evaluation_errors: progress.errors,
+                        }));
+                    }
+                },
+            )
+        }));
+        if run.is_err() {
+            tracing::error!(
+                resource = resource.id(),
+                "policy evaluation panicked; denying"
+            );
+        }
+        match (result, f.take()) {
+            (Some(r), _) => r,
+            (None, Some(f)) => f(DecisionRef {
+                effect: Effect::Deny,
+                policy: eval::check::NO_MATCH,
+                scope: "",
+                rule: None,
+                outputs: &[],
+                evaluation_errors: &[],
+            }),
+            // `f` was called but panicked before returning: the panic was caught above;
+            // there is no value to return, so re-raise it as a deny is impossible.
+            (None, None) => std::panic::resume_unwind(Box::new("decision callback panicked")),
+        }
+    }
+
+    /// Whether `principal` may do `action` on `resource` (no aux data).
+    pub fn is_allowed(&self, principal: &Principal, resource: &Resource, action: &str) -> bool {
+        self.decide_with(principal, resource, action, &AuxData::default(), |d| {
+            d.effect == Effect::Allow
+        })
     }
 
     /// Checks with explicit settings and an optional `now` (the test-suite runner's entry).
@@ -152,7 +240,7 @@ impl Engine {
         now: Option<DateTime<Utc>>,
         input: &CheckInput,
     ) -> eval::check::Checked {
-        let now = now.map(values::timestamp_val);
+        let now = Clock::new(now);
         let input = InputRef {
             request_id: &input.request_id,
             principal: &input.principal,
@@ -160,19 +248,39 @@ impl Engine {
             actions: &input.actions,
             aux_data: &input.aux_data,
         };
-        guarded(&set.inner, cfg, now.as_deref(), input)
+        guarded(&set.inner, cfg, &now, input)
     }
+}
+
+/// A single-action decision, borrowed (see [`Engine::decide_with`]).
+#[derive(Debug, Clone, Copy)]
+pub struct DecisionRef<'a> {
+    /// Allow or deny.
+    pub effect: Effect,
+    /// The deciding policy's key, or `NO_MATCH`.
+    pub policy: &'a str,
+    /// The deciding scope (empty for the root).
+    pub scope: &'a str,
+    /// The deciding rule reference, when a rule decided.
+    pub rule: Option<&'a str>,
+    /// Rule outputs emitted while deciding.
+    pub outputs: &'a [crate::decision::OutputEntry],
+    /// Runtime errors met while deciding.
+    pub evaluation_errors: &'a [EvaluationError],
 }
 
 /// Evaluates, turning a panic anywhere below into a deny of every action.
 fn guarded(
     set: &Compiled,
     cfg: &Prepared,
-    now: Option<&dyn cel::common::value::Val>,
+    now: &Clock,
     input: InputRef<'_>,
 ) -> eval::check::Checked {
     match catch_unwind(AssertUnwindSafe(|| eval::check(set, cfg, now, input))) {
-        Ok(c) => c,
+        Ok(c) => {
+            cfg.log_errors(input.resource.id(), &c.output.evaluation_errors);
+            c
+        }
         Err(_) => {
             tracing::error!(
                 resource = input.resource.id(),

@@ -21,7 +21,7 @@ pub use decision::{
     ActionDecision, CheckOutput, Effect, EvaluationError, OutputEntry, ValidationError,
     ValidationSource,
 };
-pub use engine::Engine;
+pub use engine::{DecisionRef, Engine};
 pub use error::{BuildError, BuildErrorKind, BuildErrors};
 pub use policy_set::PolicySet;
 pub use request::{Attributes, AuxData, CheckInput, NamedClaims, Principal, Resource};

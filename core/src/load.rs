@@ -262,17 +262,6 @@ pub(crate) fn node_at<'n>(root: &'n yaml::Node, path: &[Seg<'_>]) -> &'n yaml::N
     node
 }
 
-/// The position of key `key` in the mapping at `path`, or of the mapping itself.
-pub(crate) fn key_pos_at(root: &yaml::Node, path: &[Seg<'_>], key: &str) -> yaml::Pos {
-    let node = node_at(root, path);
-    if let yaml::Value::Map(entries) = &node.value {
-        if let Some(e) = entries.iter().find(|e| e.key == key) {
-            return e.key_pos;
-        }
-    }
-    node.pos
-}
-
 fn to_snake(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 4);
     for c in s.chars() {

@@ -24,9 +24,13 @@ use cel::common::value::{CowVal, Val};
 use cel::context::VariableResolver;
 use cel::{ExecutionError, Value};
 
+use super::hierarchy::Hierarchy;
+
 /// The namespaces of the qualified functions and macros of the environment: `base64.encode(x)`
 /// is parsed as a call of `encode` on the identifier `base64`.
-const NAMESPACES: [&str; 6] = ["base64", "cel", "lists", "math", "optional", "strings"];
+const NAMESPACES: [&str; 7] = [
+    "base64", "cel", "lists", "math", "optional", "sets", "strings",
+];
 
 /// The operators, as the parser names them, and how many operands each takes.
 const OPERATORS: [(&str, usize); 21] = [
@@ -347,6 +351,7 @@ static SAMPLES: LazyLock<Vec<Box<dyn Val>>> = LazyLock::new(|| {
         )),
         Box::new(CelDuration::from(chrono::Duration::seconds(1))),
         Box::new(CelOptional::of(one)),
+        Box::new(Hierarchy::new(vec!["a".to_owned()])),
     ]
 });
 
@@ -452,6 +457,18 @@ mod tests {
             ("timeSince", false, 1),
             ("timeSince", true, 0),
             ("cel.bind", false, 3),
+            ("sets.contains", false, 2),
+            ("sets.equivalent", false, 2),
+            ("sets.intersects", false, 2),
+            ("hierarchy", false, 1),
+            ("hierarchy", false, 2),
+            ("ancestorOf", true, 1),
+            ("descendentOf", true, 1),
+            ("immediateParentOf", true, 1),
+            ("immediateChildOf", true, 1),
+            ("siblingOf", true, 1),
+            ("overlaps", true, 1),
+            ("commonAncestors", true, 1),
         ];
         for (name, has_target, argc) in cases {
             assert_eq!(
@@ -469,7 +486,25 @@ mod tests {
             ("fooBar", true, 0, "unknown function `fooBar`"),
             ("json.encode", false, 1, "unknown function `json.encode`"),
             ("math.foo", false, 1, "unknown function `math.foo`"),
-            ("hierarchy", false, 1, "unknown function `hierarchy`"),
+            ("spiffeID", false, 1, "unknown function `spiffeID`"),
+            (
+                "hierarchy",
+                false,
+                3,
+                "`hierarchy` takes 1 or 2 arguments, got 3",
+            ),
+            (
+                "ancestorOf",
+                true,
+                0,
+                "method `ancestorOf` takes 1 argument, got 0",
+            ),
+            (
+                "sets.contains",
+                false,
+                1,
+                "`sets.contains` takes 2 arguments, got 1",
+            ),
             (
                 "hasIntersection",
                 false,
@@ -621,7 +656,9 @@ mod tests {
 
     #[test]
     fn namespaces() {
-        for ns in ["base64", "cel", "lists", "math", "optional", "strings"] {
+        for ns in [
+            "base64", "cel", "lists", "math", "optional", "sets", "strings",
+        ] {
             assert!(is_namespace(ns), "{ns}");
         }
         for ns in ["P", "R", "request", "json", "x", ""] {

@@ -331,6 +331,7 @@ fn standard_library_and_extensions() {
         ("1 == 1.0 && 1u == 1 && 2 > 1.5", none, t()),
         ("int('12') + 1 == 13", none, t()),
         ("type(1) == int", none, t()),
+        ("{'a': 1, 'a': 2}['a'] == 2", none, t()),
         ("{'a': 1}.b", none, Err("No such key: b")),
         ("fooBar(1)", none, Err("Undeclared reference")),
     ]);
@@ -470,4 +471,97 @@ fn namespaced_calls_are_member_calls_on_the_namespace() {
     assert!(call.target.is_none());
     let parsed = env().parser().parse("cel.bind(x, 1, x)").unwrap();
     assert!(matches!(parsed.expr, Expr::Comprehension(_)), "{parsed:?}");
+}
+
+#[test]
+fn sets_functions() {
+    let none: &[(&str, Value)] = &[];
+    check(&[
+        ("sets.contains([1, 2, 3], [3, 1])", none, t()),
+        ("sets.contains([1, 2], [3])", none, f()),
+        ("sets.contains([], [])", none, t()),
+        ("sets.contains([1], [])", none, t()),
+        ("sets.contains([], [1])", none, f()),
+        ("sets.contains([1, 2], [2.0, 1u])", none, t()),
+        ("sets.contains([[1], ['a']], [['a']])", none, t()),
+        ("sets.equivalent([1, 2, 1], [2, 1])", none, t()),
+        ("sets.equivalent([1, 2], [1])", none, f()),
+        ("sets.equivalent([], [])", none, t()),
+        ("sets.equivalent([1.0], [1])", none, t()),
+        ("sets.intersects([1, 2], [2, 3])", none, t()),
+        ("sets.intersects([1], [2])", none, f()),
+        ("sets.intersects([], [])", none, f()),
+        ("sets.intersects([1.0], [1u])", none, t()),
+        ("sets.contains([1], 1)", none, Err("no matching overload")),
+    ]);
+}
+
+#[test]
+fn hierarchies() {
+    let none: &[(&str, Value)] = &[];
+    let a: &[(&str, Value)] = &[("s", Value::from("eu.pt.lisbon"))];
+    check(&[
+        ("hierarchy(s).size() == 3", a, t()),
+        ("hierarchy(s)[0] == 'eu' && hierarchy(s)[1] == 'pt'", a, t()),
+        ("hierarchy(s)[3]", a, Err("Index out of bounds")),
+        ("hierarchy(s)[-1]", a, Err("Index out of bounds")),
+        ("hierarchy(s)['a']", a, Err("no matching overload")),
+        ("string(hierarchy(s)) == s", a, t()),
+        ("string(hierarchy('a/b', '/')) == 'a.b'", none, t()),
+        ("hierarchy('a:b:c', ':') == hierarchy('a.b.c')", none, t()),
+        ("hierarchy(['eu', 'pt']) == hierarchy('eu.pt')", none, t()),
+        ("hierarchy(['eu', 1])", none, Err("expected a string")),
+        ("hierarchy('a.b') == hierarchy('a.c')", none, f()),
+        ("hierarchy('a.b') != hierarchy('a.c')", none, t()),
+        ("hierarchy('') .size() == 1", none, t()),
+        ("hierarchy('eu').ancestorOf(hierarchy(s))", a, t()),
+        ("hierarchy('eu.pt').ancestorOf(hierarchy(s))", a, t()),
+        ("hierarchy(s).ancestorOf(hierarchy(s))", a, f()),
+        ("hierarchy('eu.es').ancestorOf(hierarchy(s))", a, f()),
+        ("hierarchy(s).descendentOf(hierarchy('eu'))", a, t()),
+        ("hierarchy(s).descendentOf(hierarchy(s))", a, f()),
+        ("hierarchy('eu.pt').immediateParentOf(hierarchy(s))", a, t()),
+        ("hierarchy('eu').immediateParentOf(hierarchy(s))", a, f()),
+        ("hierarchy(s).immediateChildOf(hierarchy('eu.pt'))", a, t()),
+        ("hierarchy(s).immediateChildOf(hierarchy('eu'))", a, f()),
+        ("hierarchy('eu.pt.porto').siblingOf(hierarchy(s))", a, t()),
+        ("hierarchy(s).siblingOf(hierarchy(s))", a, t()),
+        ("hierarchy('eu.es.madrid').siblingOf(hierarchy(s))", a, f()),
+        ("hierarchy('eu.pt').siblingOf(hierarchy(s))", a, f()),
+        ("hierarchy('eu').overlaps(hierarchy(s))", a, t()),
+        ("hierarchy(s).overlaps(hierarchy('eu.pt'))", a, t()),
+        ("hierarchy(s).overlaps(hierarchy(s))", a, t()),
+        ("hierarchy('eu.es').overlaps(hierarchy(s))", a, f()),
+        (
+            "hierarchy(s).commonAncestors(hierarchy('eu.pt.porto')) == hierarchy('eu.pt')",
+            a,
+            t(),
+        ),
+        (
+            "hierarchy(s).commonAncestors(hierarchy(s)) == hierarchy('eu.pt')",
+            a,
+            t(),
+        ),
+        (
+            "hierarchy(s).commonAncestors(hierarchy('eu.es')) == hierarchy('eu')",
+            a,
+            t(),
+        ),
+        (
+            "hierarchy(s).commonAncestors(hierarchy('eu.pt')) == hierarchy('eu.pt')",
+            a,
+            t(),
+        ),
+        (
+            "hierarchy('us').commonAncestors(hierarchy('eu')).size() == 0",
+            none,
+            t(),
+        ),
+        (
+            "hierarchy(s).ancestorOf('eu')",
+            a,
+            Err("no matching overload"),
+        ),
+        ("hierarchy(1)", none, Err("no matching overload")),
+    ]);
 }

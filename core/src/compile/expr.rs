@@ -117,9 +117,9 @@ fn clean_parse_msg(m: &str) -> String {
 }
 
 fn pos_in(node: &yaml::Node, line: isize, col: isize) -> yaml::Pos {
+    // cel reports 1-based lines and columns.
     let line = u32::try_from(line.max(1)).unwrap_or(1);
-    // cel reports 0-based columns.
-    let col = u32::try_from(col.max(0)).unwrap_or(0) + 1;
+    let col = u32::try_from(col.max(1)).unwrap_or(1);
     node.pos_of_line_col(line, col)
 }
 
@@ -153,8 +153,9 @@ struct Rewriter<'a> {
 
 impl Rewriter<'_> {
     fn error(&mut self, id: u64, message: String) {
+        // `offset_for` gives the (start, stop) character offsets of the node in the source.
         let pos = match self.info.offset_for(id) {
-            Some((line, col)) => self.node.pos_of_line_col(line.max(1), col.max(1)),
+            Some((start, _)) => self.node.pos_of_offset(start as usize),
             None => self.node.pos,
         };
         let _ = self.src;
@@ -168,7 +169,12 @@ impl Rewriter<'_> {
     fn visit(&mut self, e: &mut IdedExpr) {
         let id = e.id;
         // Rewrites that replace the node itself.
-        if let Some(replacement) = self.rewrite(e) {
+        let errors_before = self.errors.len();
+        let replacement = self.rewrite(e);
+        if self.errors.len() > errors_before {
+            return;
+        }
+        if let Some(replacement) = replacement {
             *e = replacement;
             if matches!(e.expr, Expr::Ident(_)) {
                 return;
@@ -420,7 +426,16 @@ impl Rewriter<'_> {
             ("matches", true, [a]) | ("matches", false, [_, a]) => {
                 if let Some(s) = lit(a) {
                     if let Err(e) = regex::Regex::new(&s) {
-                        self.error(id, format!("invalid regular expression `{s}`: {e}"));
+                        let why = match &e {
+                            regex::Error::Syntax(m) => m
+                                .lines()
+                                .filter(|l| l.starts_with("error:"))
+                                .map(|l| l.trim_start_matches("error:").trim().to_string())
+                                .next()
+                                .unwrap_or_else(|| m.clone()),
+                            other => other.to_string(),
+                        };
+                        self.error(id, format!("invalid regular expression `{s}`: {why}"));
                     }
                 }
             }

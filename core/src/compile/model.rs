@@ -60,8 +60,6 @@ pub(crate) struct DerivedRole {
     pub(crate) parents: Vec<String>,
     pub(crate) cond: Option<Cond>,
     pub(crate) defs: Arc<Defs>,
-    /// Key of the derived-roles set, for error attribution.
-    pub(crate) set_key: String,
 }
 
 impl DerivedRole {
@@ -221,7 +219,6 @@ pub(crate) struct RoleRule {
 #[derive(Debug)]
 pub(crate) struct RolePolicy {
     pub(crate) key: String,
-    pub(crate) scope: String,
     pub(crate) version: String,
     pub(crate) parents: Vec<String>,
     pub(crate) rules: Vec<RoleRule>,

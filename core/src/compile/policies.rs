@@ -91,7 +91,6 @@ impl Builder<'_> {
                 vars: &defs.var_names,
                 consts: &defs.const_names,
             };
-            let set_key = format!("derived_roles.{}", sanitize(&dr.name));
             let mut roles = HashMap::new();
             for (i, def) in dr.definitions.iter().enumerate() {
                 let path = [
@@ -143,7 +142,6 @@ impl Builder<'_> {
                         parents: def.parent_roles.clone(),
                         cond,
                         defs: defs.clone(),
-                        set_key: set_key.clone(),
                     }),
                 );
             }
@@ -735,7 +733,6 @@ impl Builder<'_> {
         self.out.resource_scopes.insert(rp.scope.clone());
         let policy = Arc::new(RolePolicy {
             key,
-            scope: rp.scope.clone(),
             version,
             parents: rp.parent_roles.clone(),
             rules,

@@ -1,5 +1,6 @@
 //! The check algorithm of §12 for one check input.
 
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use cel::common::value::Val;
@@ -42,15 +43,71 @@ pub(crate) struct Checked {
     pub(crate) missing_now: bool,
 }
 
-/// Evaluates one check input.
-pub(crate) fn check(
-    c: &Compiled,
-    cfg: &Prepared,
-    now: Option<&dyn Val>,
-    input: InputRef<'_>,
-) -> Checked {
-    let p = &input.principal;
-    let r = &input.resource;
+/// The request time, converted to a CEL value only if a condition reads it.
+#[derive(Debug, Default)]
+pub(crate) struct Clock {
+    at: Option<chrono::DateTime<chrono::Utc>>,
+    val: std::sync::OnceLock<Box<dyn Val>>,
+}
+
+impl Clock {
+    /// A clock fixed at `at` (`None`: no time available, as in tests without `now`).
+    pub(crate) fn new(at: Option<chrono::DateTime<chrono::Utc>>) -> Clock {
+        Clock {
+            at,
+            val: std::sync::OnceLock::new(),
+        }
+    }
+
+    fn get(&self) -> Option<&dyn Val> {
+        let at = self.at?;
+        Some(&**self.val.get_or_init(|| values::timestamp_val(at)))
+    }
+}
+
+/// The decision for one action, borrowing its names from the policy set or the request.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Outcome<'x> {
+    pub(crate) effect: Effect,
+    pub(crate) policy: &'x str,
+    pub(crate) scope: &'x str,
+    pub(crate) rule: Option<&'x str>,
+}
+
+/// Outputs and errors recorded so far, seen by the per-action callback.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Progress<'p> {
+    pub(crate) outputs: &'p [OutputEntry],
+    pub(crate) errors: &'p [EvaluationError],
+}
+
+impl Progress<'_> {
+    const EMPTY: Progress<'static> = Progress {
+        outputs: &[],
+        errors: &[],
+    };
+}
+
+/// What a run leaves besides per-action outcomes.
+pub(crate) struct RunRest {
+    pub(crate) validation_errors: Vec<ValidationError>,
+    pub(crate) effective_derived_roles: BTreeSet<String>,
+    pub(crate) outputs: Vec<OutputEntry>,
+    pub(crate) errors: Vec<EvaluationError>,
+    pub(crate) missing_now: bool,
+}
+
+/// Runs §12 for `actions` of `input`, handing each action's outcome to `on_action`.
+pub(crate) fn run<'a>(
+    c: &'a Compiled,
+    cfg: &'a Prepared,
+    now: &'a Clock,
+    input: InputRef<'a>,
+    actions: impl Iterator<Item = &'a str> + Clone,
+    mut on_action: impl FnMut(&'a str, Outcome<'_>, Progress<'_>),
+) -> RunRest {
+    let p = input.principal;
+    let r = input.resource;
     let dv = cfg.cfg.default_policy_version.as_str();
     let pv = non_empty(p.policy_version(), dv);
     let rv = non_empty(r.policy_version(), dv);
@@ -61,49 +118,46 @@ pub(crate) fn check(
     let lenient = cfg.cfg.lenient_scope_search;
     let pc = Chain::new(ps, &c.principal_scopes, lenient);
     let rc = Chain::new(rs, &c.resource_scopes, lenient);
-
-    let mut out = CheckOutput {
-        request_id: input.request_id.to_string(),
-        resource_id: r.id().to_string(),
-        ..CheckOutput::default()
+    let mut rest = RunRest {
+        validation_errors: Vec::new(),
+        effective_derived_roles: BTreeSet::new(),
+        outputs: Vec::new(),
+        errors: Vec::new(),
+        missing_now: false,
     };
-    let deny_all = |out: &mut CheckOutput, policy: &str| {
-        for a in input.actions {
-            out.actions.insert(
-                a.clone(),
-                ActionDecision {
-                    effect: Effect::Deny,
-                    policy: policy.to_string(),
-                    scope: String::new(),
-                    rule: None,
-                },
-            );
-        }
+    let deny = |policy| Outcome {
+        effect: Effect::Deny,
+        policy,
+        scope: "",
+        rule: None,
     };
     if pc.is_empty() && rc.is_empty() {
-        deny_all(&mut out, NO_MATCH);
-        return Checked {
-            output: out,
-            missing_now: false,
-        };
+        for a in actions {
+            on_action(a, deny(NO_MATCH), Progress::EMPTY);
+        }
+        return rest;
     }
-    let r_leaf = rc.leaf().map(|s| leaf_key("resource", &kind, rv, s));
-    let p_leaf = pc
-        .leaf()
-        .map(|s| leaf_key("principal", &sanitize(p.id()), pv, s));
-    let default_policy = r_leaf.clone().unwrap_or_else(|| NO_MATCH.to_string());
+    // Leaf keys (§11.2): borrowed from the policy at the leaf when it exists.
+    let r_leaf: Option<Cow<'a, str>> = rc.leaf().map(|s| match c.resource(&kind, rv, s) {
+        Some(pol) => Cow::Borrowed(pol.key.as_str()),
+        None => Cow::Owned(leaf_key("resource", &kind, rv, s)),
+    });
+    let p_leaf: Option<Cow<'a, str>> = pc.leaf().map(|s| match c.principal(p.id(), pv, s) {
+        Some(pol) => Cow::Borrowed(pol.key.as_str()),
+        None => Cow::Owned(leaf_key("principal", &sanitize(p.id()), pv, s)),
+    });
+    let default_policy: &str = r_leaf.as_deref().unwrap_or(NO_MATCH);
 
     // Schemas (§10).
     if cfg.cfg.schema_enforcement != SchemaEnforcement::None {
-        validate_schemas(c, &kind, rv, input, &mut out.validation_errors);
+        validate_schemas(c, &kind, rv, input, &mut rest.validation_errors);
         if cfg.cfg.schema_enforcement == SchemaEnforcement::Reject
-            && !out.validation_errors.is_empty()
+            && !rest.validation_errors.is_empty()
         {
-            deny_all(&mut out, &default_policy);
-            return Checked {
-                output: out,
-                missing_now: false,
-            };
+            for a in actions {
+                on_action(a, deny(default_policy), Progress::EMPTY);
+            }
+            return rest;
         }
     }
 
@@ -123,11 +177,10 @@ pub(crate) fn check(
         edr_at: HashMap::new(),
         expanded_all: None,
         missing_now: false,
-        empty_list: values::string_list_val(std::iter::empty()),
+        empty_list: None,
     };
-
-    for action in input.actions {
-        let decision = st.decide(
+    for action in actions {
+        let outcome = st.decide(
             action,
             &kind,
             pv,
@@ -137,16 +190,56 @@ pub(crate) fn check(
             &rc,
             p_leaf.as_deref(),
             r_leaf.as_deref(),
-            &default_policy,
+            default_policy,
         );
-        out.actions.insert(action.clone(), decision);
+        on_action(
+            action,
+            outcome,
+            Progress {
+                outputs: &st.outputs,
+                errors: &st.errors,
+            },
+        );
     }
-    out.effective_derived_roles = st.edr_all.into_iter().collect();
-    out.outputs = st.outputs;
-    out.evaluation_errors = st.errors;
+    rest.effective_derived_roles = st.edr_all;
+    rest.outputs = st.outputs;
+    rest.errors = st.errors;
+    rest.missing_now = st.missing_now;
+    rest
+}
+
+/// Evaluates one check input into a full [`CheckOutput`].
+pub(crate) fn check(c: &Compiled, cfg: &Prepared, now: &Clock, input: InputRef<'_>) -> Checked {
+    let mut actions = indexmap::IndexMap::with_capacity(input.actions.len());
+    let rest = run(
+        c,
+        cfg,
+        now,
+        input,
+        input.actions.iter().map(String::as_str),
+        |a, o, _| {
+            actions.insert(
+                a.to_string(),
+                ActionDecision {
+                    effect: o.effect,
+                    policy: o.policy.to_string(),
+                    scope: o.scope.to_string(),
+                    rule: o.rule.map(str::to_string),
+                },
+            );
+        },
+    );
     Checked {
-        output: out,
-        missing_now: st.missing_now,
+        output: CheckOutput {
+            request_id: input.request_id.to_string(),
+            resource_id: input.resource.id().to_string(),
+            actions,
+            effective_derived_roles: rest.effective_derived_roles.into_iter().collect(),
+            validation_errors: rest.validation_errors,
+            outputs: rest.outputs,
+            evaluation_errors: rest.errors,
+        },
+        missing_now: rest.missing_now,
     }
 }
 
@@ -266,7 +359,7 @@ struct State<'a> {
     c: &'a Compiled,
     cfg: &'a Prepared,
     input: InputRef<'a>,
-    now: Option<&'a dyn Val>,
+    now: &'a Clock,
     strict: bool,
     /// Variable values per definitions id: computed flags and values.
     vars: HashMap<usize, (Vec<bool>, Vec<Option<Box<dyn Val>>>)>,
@@ -280,7 +373,7 @@ struct State<'a> {
     edr_at: HashMap<&'a str, Option<Box<dyn Val>>>,
     expanded_all: Option<Vec<&'a str>>,
     missing_now: bool,
-    empty_list: Box<dyn Val>,
+    empty_list: Option<Box<dyn Val>>,
 }
 
 /// Which `runtime.effectiveDerivedRoles` an expression sees.
@@ -294,7 +387,7 @@ enum EdrCx<'a> {
 
 impl<'a> State<'a> {
     #[allow(clippy::too_many_arguments)]
-    fn decide(
+    fn decide<'x>(
         &mut self,
         action: &'a str,
         kind: &str,
@@ -303,15 +396,18 @@ impl<'a> State<'a> {
         rs: &'a str,
         pc: &Chain<'a>,
         rc: &Chain<'a>,
-        p_leaf: Option<&str>,
-        r_leaf: Option<&str>,
-        default_policy: &str,
-    ) -> ActionDecision {
-        let decided = |effect, policy: &str, scope: &str, rule: Option<&str>| ActionDecision {
+        p_leaf: Option<&'x str>,
+        r_leaf: Option<&'x str>,
+        default_policy: &'x str,
+    ) -> Outcome<'x>
+    where
+        'a: 'x,
+    {
+        let decided = |effect, policy: &'x str, scope: &'x str, rule: Option<&'x str>| Outcome {
             effect,
-            policy: policy.to_string(),
-            scope: scope.to_string(),
-            rule: rule.map(str::to_string),
+            policy,
+            scope,
+            rule,
         };
         // Principal phase.
         if pv == rv {
@@ -330,7 +426,7 @@ impl<'a> State<'a> {
         }
         // Resource phase.
         if !rc.is_empty() {
-            let mut first_deny: Option<ActionDecision> = None;
+            let mut first_deny: Option<Outcome<'x>> = None;
             let principal: &'a Principal = self.input.principal;
             for role in principal.roles() {
                 let e = self.expand(role, rs);
@@ -837,7 +933,8 @@ impl<'a> State<'a> {
         for &v in &e.vars {
             self.ensure_var(defs, v, edr);
         }
-        if e.uses_now && self.now.is_none() {
+        let now = self.now.get();
+        if e.uses_now && now.is_none() {
             self.missing_now = true;
             return Err("now() is not available: no request time was provided".to_string());
         }
@@ -852,7 +949,11 @@ impl<'a> State<'a> {
             ));
         }
         let edr_val: Option<&dyn Val> = match edr {
-            EdrCx::Empty => Some(&*self.empty_list),
+            EdrCx::Empty => Some(
+                &**self
+                    .empty_list
+                    .get_or_insert_with(|| values::string_list_val(std::iter::empty())),
+            ),
             EdrCx::At(s) => self.edr_at.get(s).and_then(|v| v.as_deref()),
         };
         let no_vars: &[Option<Box<dyn Val>>] = &[];
@@ -867,7 +968,7 @@ impl<'a> State<'a> {
                 .map_or(no_vars, |(_, v)| v.as_slice()),
             aux: self.aux.as_deref(),
             edr: edr_val,
-            now: self.now,
+            now,
             request: self.request.as_deref(),
         };
         let root = cel_env::root();
