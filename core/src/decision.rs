@@ -132,7 +132,7 @@ pub struct CheckOutput {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub request_id: String,
     /// Echo of the resource id.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub resource_id: String,
     /// Every requested action, in request order.
     pub actions: IndexMap<String, ActionDecision>,

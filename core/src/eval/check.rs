@@ -352,6 +352,9 @@ impl<'a> Expanded<'a> {
     }
 }
 
+/// Variable values of one definitions table: computed flags and values (unset on error).
+type VarSlots = (Vec<bool>, Vec<Option<Box<dyn Val>>>);
+
 /// Per-scope state of derived roles: name → active (Err: its condition failed).
 type DerivedAt = Vec<(*const DerivedRole, Result<bool, ()>)>;
 
@@ -362,7 +365,7 @@ struct State<'a> {
     now: &'a Clock,
     strict: bool,
     /// Variable values per definitions id: computed flags and values.
-    vars: HashMap<usize, (Vec<bool>, Vec<Option<Box<dyn Val>>>)>,
+    vars: HashMap<usize, VarSlots>,
     aux: Option<Box<dyn Val>>,
     request: Option<Box<dyn Val>>,
     outputs: Vec<OutputEntry>,
