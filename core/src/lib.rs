@@ -14,6 +14,7 @@ mod policy_set;
 mod request;
 mod schema;
 mod source;
+pub mod testing;
 mod yaml;
 
 pub use config::{EngineConfig, EvaluationMode, SchemaEnforcement};

@@ -999,12 +999,36 @@ fn describe(err: &ExecutionError, defs: &Defs) -> String {
                 format!("undeclared reference to '{name}'")
             }
         }
+        ExecutionError::UnsupportedBinaryOperator(op, a, b) => format!(
+            "no such overload: {op} applied to ({}, {})",
+            type_name(a),
+            type_name(b)
+        ),
         other => other.to_string(),
     };
     let mut chars = msg.chars();
     match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => msg,
+    }
+}
+
+/// The CEL type name of a value, as cel-go prints it.
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::List(_) => "list",
+        Value::Map(_) => "map",
+        Value::Function(..) => "function",
+        Value::Int(_) => "int",
+        Value::UInt(_) => "uint",
+        Value::Float(_) => "double",
+        Value::String(_) => "string",
+        Value::Bytes(_) => "bytes",
+        Value::Bool(_) => "bool",
+        Value::Duration(_) => "google.protobuf.Duration",
+        Value::Timestamp(_) => "google.protobuf.Timestamp",
+        Value::Null => "null_type",
+        _ => "dyn",
     }
 }
 
