@@ -21,8 +21,32 @@ use cx::FileCx;
 use defs::Exports;
 use model::Compiled;
 
-/// Builds the compiled set from the files of a policy root.
+/// Stack for building: the CEL parser recurses per nesting level, deeply in debug builds.
+const BUILD_STACK: usize = 256 * 1024 * 1024;
+
+/// Builds the compiled set from the files of a policy root, on a thread with a large stack
+/// so that deeply nested expressions are reported as errors instead of overflowing the
+/// caller's stack.
 pub(crate) fn build(tree: &Tree) -> Result<Compiled, BuildErrors> {
+    std::thread::scope(|s| {
+        let handle = std::thread::Builder::new()
+            .name("authz-build".into())
+            .stack_size(BUILD_STACK)
+            .spawn_scoped(s, || build_here(tree));
+        match handle.map(|h| h.join()) {
+            Ok(Ok(result)) => result,
+            Ok(Err(_)) => Err(BuildErrors(vec![BuildError::new(
+                K::Io,
+                Location::file("<policy set>"),
+                "internal error while building the policy set",
+            )])),
+            // No thread could be started: build here.
+            Err(_) => build_here(tree),
+        }
+    })
+}
+
+fn build_here(tree: &Tree) -> Result<Compiled, BuildErrors> {
     let mut errors: Vec<BuildError> = tree.errors.clone();
     let parsed = load::parse_policies(&tree.policies, &mut errors);
 
@@ -128,6 +152,7 @@ pub(crate) fn build(tree: &Tree) -> Result<Compiled, BuildErrors> {
         out: Compiled::default(),
         next_defs_id: 0,
         origins: HashMap::new(),
+        perm_owners: HashMap::new(),
     };
     b.compile_derived_sets(&enabled);
     for p in &enabled {
@@ -151,5 +176,4 @@ pub(crate) fn build(tree: &Tree) -> Result<Compiled, BuildErrors> {
 #[derive(Debug, Clone)]
 pub(crate) struct Origin {
     pub(crate) location: Location,
-    pub(crate) scope_permissions: Option<model::ScopePerm>,
 }

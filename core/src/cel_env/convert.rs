@@ -16,16 +16,29 @@ const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 /// A JSON value as a CEL [`Value`]: `null`, `bool`, `double` for every number (integral or
 /// not), `string`, `list` and `map` with string keys.
 pub(crate) fn json_to_value(v: &Json) -> Value {
+    json_to_value_at(v, 0)
+}
+
+/// Deepest nesting converted: JSON parsed by serde_json stops at 128 levels anyway, and
+/// recursion this deep stays well inside a 2 MiB thread stack. Deeper values become `null`.
+pub(crate) const MAX_VALUE_DEPTH: usize = 128;
+
+fn json_to_value_at(v: &Json, depth: usize) -> Value {
+    if depth >= MAX_VALUE_DEPTH {
+        return Value::Null;
+    }
     match v {
         Json::Null => Value::Null,
         Json::Bool(b) => Value::Bool(*b),
         Json::Number(n) => Value::Float(number(n)),
         Json::String(s) => Value::String(Arc::new(s.clone())),
-        Json::Array(items) => Value::List(Arc::new(items.iter().map(json_to_value).collect())),
+        Json::Array(items) => Value::List(Arc::new(
+            items.iter().map(|i| json_to_value_at(i, depth + 1)).collect(),
+        )),
         Json::Object(entries) => {
             let map = entries
                 .iter()
-                .map(|(k, v)| (Key::String(Arc::new(k.clone())), json_to_value(v)))
+                .map(|(k, v)| (Key::String(Arc::new(k.clone())), json_to_value_at(v, depth + 1)))
                 .collect::<HashMap<_, _>>();
             Value::Map(Map { map: Arc::new(map) })
         }

@@ -31,6 +31,8 @@ pub(crate) struct Builder<'a> {
     pub(crate) next_defs_id: usize,
     /// Policy key → where it was defined.
     pub(crate) origins: HashMap<String, Origin>,
+    /// Scope → key of the first policy that set its `scopePermissions`.
+    pub(crate) perm_owners: HashMap<String, String>,
 }
 
 fn perm_of(p: Option<ScopePermissions>) -> ScopePerm {
@@ -177,31 +179,25 @@ impl Builder<'_> {
         let loc = Self::location(p, &[Seg::Key(body)]);
         match self.out.scope_perms.get(scope) {
             Some(existing) if *existing != perm => {
-                let other = self
-                    .origins
-                    .iter()
-                    .find(|(_, o)| {
-                        o.scope_permissions == Some(*existing) && !o.location.file.is_empty()
-                    })
-                    .map(|(k, _)| k.clone())
-                    .unwrap_or_default();
+                let other = self.perm_owners.get(scope).cloned().unwrap_or_default();
                 self.errors.push(
                     BuildError::new(
                         K::Scope,
-                        loc.clone(),
+                        loc,
                         format!("conflicting scopePermissions in scope `{scope}`: `{key}` disagrees with `{other}`"),
                     )
                     .with_help("every resource and principal policy of a scope must declare the same scopePermissions"),
                 );
             }
-            _ => {
+            Some(_) => {}
+            None => {
                 self.out.scope_perms.insert(scope.to_string(), perm);
+                self.perm_owners.insert(scope.to_string(), key.to_string());
             }
         }
-        let _ = loc;
     }
 
-    fn register_key(&mut self, p: &Parsed, body: &str, key: &str, perm: Option<ScopePerm>) -> bool {
+    fn register_key(&mut self, p: &Parsed, body: &str, key: &str) -> bool {
         let loc = Self::location(p, &[Seg::Key(body)]);
         if let Some(prev) = self.origins.get(key) {
             self.errors.push(BuildError::new(
@@ -218,7 +214,6 @@ impl Builder<'_> {
             key.to_string(),
             Origin {
                 location: loc,
-                scope_permissions: perm,
             },
         );
         true
@@ -251,7 +246,7 @@ impl Builder<'_> {
             &rp.scope,
         );
         let perm = perm_of(rp.scope_permissions);
-        let fresh = self.register_key(p, B, &key, Some(perm));
+        let fresh = self.register_key(p, B, &key);
         if scope_ok {
             self.record_perm(p, B, &rp.scope, perm, &key);
         }
@@ -505,7 +500,7 @@ impl Builder<'_> {
             &pp.scope,
         );
         let perm = perm_of(pp.scope_permissions);
-        let fresh = self.register_key(p, B, &key, Some(perm));
+        let fresh = self.register_key(p, B, &key);
         if scope_ok {
             self.record_perm(p, B, &pp.scope, perm, &key);
         }
@@ -647,7 +642,7 @@ impl Builder<'_> {
             format!("role.{}.v{}", sanitize(&rp.role), sanitize(&version)),
             &rp.scope,
         );
-        let fresh = self.register_key(p, B, &key, None);
+        let fresh = self.register_key(p, B, &key);
         let exports = self.exports;
         let mut next = self.next_defs_id;
         let defs = {

@@ -1004,6 +1004,27 @@ fn describe(err: &ExecutionError, defs: &Defs) -> String {
             type_name(a),
             type_name(b)
         ),
+        // Never copy attribute values into messages (they reach logs): name their types.
+        ExecutionError::ValuesNotComparable(a, b) => {
+            format!("no such overload: cannot compare {} with {}", type_name(a), type_name(b))
+        }
+        ExecutionError::UnsupportedTargetType { target } => {
+            format!("unsupported target type: {}", type_name(target))
+        }
+        ExecutionError::NotSupportedAsMethod { method, target } => {
+            format!("no such overload: `{method}` on {}", type_name(target))
+        }
+        ExecutionError::UnsupportedKeyType(k) => format!("unsupported map key type: {}", type_name(k)),
+        ExecutionError::UnsupportedIndex(i, c) => {
+            format!("no such overload: index {} with {}", type_name(c), type_name(i))
+        }
+        ExecutionError::DivisionByZero(_) => "division by zero".to_string(),
+        ExecutionError::RemainderByZero(_) => "modulus by zero".to_string(),
+        ExecutionError::Overflow(op, a, b) => {
+            format!("overflow: {op} applied to ({}, {})", type_name(a), type_name(b))
+        }
+        ExecutionError::IndexOutOfBounds(_) => "index out of range".to_string(),
+        ExecutionError::DuplicateKey(_) => "repeated key in map literal".to_string(),
         other => other.to_string(),
     };
     let mut chars = msg.chars();
