@@ -1,0 +1,8 @@
+use axum_authz::{authorize, Authorized};
+
+struct Expense;
+
+#[authorize(resource = "expense", action = "view", id = path("expense-id"))]
+async fn view(Authorized(_e): Authorized<Expense>) {}
+
+fn main() {}

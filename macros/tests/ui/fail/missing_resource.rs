@@ -1,0 +1,6 @@
+use axum_authz::authorize;
+
+#[authorize(action = "create")]
+async fn create() {}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use axum_authz::authorize;
+
+#[authorize(resource = "expense", verb = "create")]
+async fn create() {}
+
+fn main() {}
