@@ -145,7 +145,7 @@ mod tests {
     fn repo_policies_pass() {
         let (r, out, err) = run(&args(&repo()));
         assert_eq!(r.unwrap(), Exit::Success);
-        assert!(out.contains("PASSED: 100 passed"), "{out}");
+        assert!(out.contains("PASSED: 120 passed"), "{out}");
         assert_eq!(err, "");
     }
 

@@ -89,9 +89,9 @@ fn compile_repo_policies_passes() {
         .assert()
         .code(0)
         .stdout(predicate::str::contains(
-            "[PASSED] ExpenseMatrix (expense_test.yaml): 100 passed",
+            "[PASSED] ExpenseMatrix (expense_test.yaml): 120 passed",
         ))
-        .stdout(predicate::str::contains("PASSED: 100 passed, 0 failed"));
+        .stdout(predicate::str::contains("PASSED: 120 passed, 0 failed"));
 }
 
 #[test]
@@ -107,7 +107,7 @@ fn compile_json_output_is_the_test_results() {
         .clone();
     let v = json_out(&out);
     assert_eq!(v["summary"]["overallResult"], "RESULT_PASSED");
-    assert_eq!(v["summary"]["testsCount"], 100);
+    assert_eq!(v["summary"]["testsCount"], 120);
     assert_eq!(v["suites"][0]["file"], "expense_test.yaml");
     assert_eq!(v["suites"][0]["name"], "ExpenseMatrix");
     assert_eq!(v["suites"][0]["testCases"][0]["name"], "full matrix");

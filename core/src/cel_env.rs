@@ -5,43 +5,72 @@
 //! Available, with cel-go's semantics unless noted:
 //!
 //! - the standard library: operators, `size`, `type`, `dyn`, the conversions, `contains`,
-//!   `startsWith`, `endsWith`, `matches`, the time accessors with their optional time zone,
+//!   `startsWith`, `endsWith`, `matches` (RE2, compiled once: see [`regex`]), the time
+//!   accessors with their optional time zone,
 //!   and optional values (`x.?f`, `m[?k]`, `optional.of`, `optional.none`,
 //!   `optional.ofNonZeroValue`, `hasValue`, `value`, `or`, `orValue`, `optMap`, `optFlatMap`);
 //! - the macros `has`, `all`, `exists`, `exists_one` (and `existsOne`), `map` (2 or 3
 //!   arguments), `filter`, and `cel.bind(name, init, expr)`;
+//! - the two-variable comprehensions `all(i, v, p)`, `exists(i, v, p)`, `existsOne(i, v, p)`
+//!   (and `exists_one`), `transformList`, `transformMap` and `transformMapEntry`, expanded
+//!   into single-variable ones as the `cel` 0.15 interpreter ignores a second iteration
+//!   variable;
+//! - cel-go's network library: `ip(s)`, `cidr(s)`, `isIP`, `isCIDR`, `ip.isCanonical`, the
+//!   methods of addresses and blocks, `==` and `string(..)` of them;
 //! - the strings extension (`charAt`, `indexOf`, `lastIndexOf`, `lowerAscii`, `upperAscii`,
 //!   `replace`, `split`, `substring`, `trim`, `join`, `reverse`, `format`, `strings.quote`), the
 //!   math extension (`math.greatest`, `math.least`, `math.abs`, ..., `math.sqrt`), the lists
 //!   extension (`lists.range`, `slice`, `flatten`, `distinct`, `reverse`, `sort`, `sortBy`) and
 //!   `base64.encode`/`base64.decode`;
+//! - cel-go's regex library, `regex.replace`, `regex.extract` and `regex.extractAll`, with
+//!   RE2's syntax and semantics ([`regex`]), and `json.encode` ([`json`]);
 //! - cel-go's sets extension: `sets.contains`, `sets.equivalent`, `sets.intersects`;
 //! - Cerbos's `hasIntersection`, `intersect`, `except`, `isSubset`, the deprecated
 //!   `has_intersection` and `is_subset` (each globally and as a member of a list),
 //!   `string.inIPAddrRange(cidr)`, and hierarchies: `hierarchy(s)`, `hierarchy(s, delim)`,
 //!   `hierarchy(list)`, their relations, `size()`, indexing, `==` and `string(h)`;
+//! - Cerbos's SPIFFE functions: `spiffeID`, `spiffeTrustDomain`, their methods, and the
+//!   matchers `spiffeMatchAny`, `spiffeMatchExact`, `spiffeMatchOneOf`,
+//!   `spiffeMatchTrustDomain` with `matchesID`;
+//! - the path functions `basePath`, `dirPath`, `extPath`, `volumeName`, `joinPath`, `relPath`,
+//!   `pathHasPrefix`, `pathMatch` and `pathMatchAnyOf`, Windows paths included on every
+//!   platform;
 //! - `now()` and `timeSince` are known to [`check_call`], but are the engine's to evaluate: it
 //!   rewrites them to read the request time.
 //!
-//! Not available yet (§4, §5): `json.encode`; the two-variable comprehensions (`all(i, v, p)`,
-//! `exists(i, v, p)`, `existsOne(i, v, p)`, `transformList`, `transformMap`,
-//! `transformMapEntry`), as the `cel` 0.15 interpreter ignores a second iteration variable; the
-//! regex and network libraries; `spiffeID`, `spiffeTrustDomain` and the SPIFFE matchers; the
-//! path functions. Calls to them fail [`check_call`], so a policy using them is a build error.
+//! A call of any other function fails [`check_call`], so a policy using it is a build error.
 //!
 //! Differences from cel-go worth knowing: `1.0 + 1` fails as an "unsupported binary operator"
 //! rather than "no such overload"; `duration()` of a string accepts trailing garbage at run time
 //! (`"1hfoo"` is one hour), which is why duration literals are validated at build time with
-//! [`parse_duration_literal`], as Go parses them.
+//! [`parse_duration_literal`], as Go parses them. Also:
+//!
+//! - `string(double)` writes the shortest decimal (`"1234567"`, `"0.00001"`), where cel-go
+//!   uses Go's `%g` (`"1.234567e+06"`, `"1e-05"`) from 1e6 on and below 1e-4: the crate
+//!   declares that conversion first, so it can't be overridden here. `string(int(x))` agrees;
+//! - a timestamp keeps the offset it was written with, so the accessors without a time zone
+//!   read `timestamp('2024-03-10T07:30:45+02:00')` at +02:00 (`getHours()` is 7), as cel-go
+//!   does; they read the usual `Z` timestamps, and `now()`, in UTC;
+//! - the protobuf type names (`google.protobuf.Timestamp`, `google.protobuf.Duration`) are
+//!   not declared: `type(t) == google.protobuf.Timestamp` is a build error (compare with
+//!   `type(timestamp(...))` instead);
+//! - unverified against cel-go: `''.indexOf('a')` and `''.lastIndexOf('a')` are `-1` where
+//!   cel-go's code reads as an "index out of range" error, and `lists.range(-1)` is an error
+//!   where cel-go's may give `[]`.
 
 mod bind;
 mod calls;
+mod comprehensions;
 mod convert;
 mod duration;
 mod hierarchy;
+mod json;
 mod lists;
 mod network;
+mod paths;
+pub(crate) mod regex;
 mod sets;
+mod spiffe;
 
 use std::sync::{Arc, LazyLock};
 
@@ -82,6 +111,11 @@ fn extend(env: &mut Env) -> Result<(), DeclarationError> {
     network::register(env)?;
     sets::register(env)?;
     hierarchy::register(env)?;
+    regex::register(env)?;
+    json::register(env)?;
+    spiffe::register(env)?;
+    paths::register(env)?;
+    comprehensions::register(env)?;
     Ok(())
 }
 

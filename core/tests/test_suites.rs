@@ -96,7 +96,7 @@ fn effect_of(d: &Details) -> Effect {
 }
 
 #[test]
-fn the_readme_expense_example_passes_with_100_results() {
+fn the_readme_expense_example_passes_with_120_results() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
     let set = PolicySet::from_dir(&root).expect("the expense policies build");
     let results = TestRunner::new(set).run_dir(&root);
@@ -110,10 +110,10 @@ fn the_readme_expense_example_passes_with_100_results() {
     let s = &results.suites[0];
     assert_eq!(s.file, "expense_test.yaml");
     assert_eq!(s.name, "ExpenseMatrix");
-    // 5 principals x 4 resources x 5 actions.
-    assert_eq!(s.summary.tests_count, 100);
-    assert_eq!(count(s, TestResult::Passed), 100);
-    assert_eq!(results.summary.tests_count, 100);
+    // 5 principals x 4 resources x 6 actions.
+    assert_eq!(s.summary.tests_count, 120);
+    assert_eq!(count(s, TestResult::Passed), 120);
+    assert_eq!(results.summary.tests_count, 120);
     // Unlisted cells are expected to be denied; the output of the DENY rule is checked.
     let d = details(s, "full matrix", "mia", "mia_draft", "approve");
     assert_eq!(effect_of(d), Effect::Deny);
@@ -133,7 +133,7 @@ fn the_readme_expense_example_passes_with_100_results() {
         Effect::Deny
     );
     assert!(render_human(&results)
-        .starts_with("[PASSED] ExpenseMatrix (expense_test.yaml): 100 passed\n"));
+        .starts_with("[PASSED] ExpenseMatrix (expense_test.yaml): 120 passed\n"));
 }
 
 #[test]

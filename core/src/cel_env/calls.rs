@@ -25,11 +25,13 @@ use cel::context::VariableResolver;
 use cel::{ExecutionError, Value};
 
 use super::hierarchy::Hierarchy;
+use super::network::{Cidr, Ip};
+use super::spiffe::{Matcher, SpiffeId, TrustDomain};
 
 /// The namespaces of the qualified functions and macros of the environment: `base64.encode(x)`
 /// is parsed as a call of `encode` on the identifier `base64`.
-const NAMESPACES: [&str; 7] = [
-    "base64", "cel", "lists", "math", "optional", "sets", "strings",
+const NAMESPACES: [&str; 9] = [
+    "base64", "cel", "json", "lists", "math", "optional", "regex", "sets", "strings",
 ];
 
 /// The operators, as the parser names them, and how many operands each takes.
@@ -70,14 +72,17 @@ struct Known {
 /// The functions and macros whose argument counts are known: those the engine handles itself
 /// (`now`, `timeSince`), the macros left as calls when written with the wrong arguments, and
 /// the Cerbos functions, for precise messages.
-const KNOWN: [Known; 20] = [
+const KNOWN: [Known; 23] = [
     known("now", &[0], &[]),
     known("timeSince", &[1], &[0]),
     known("has", &[1], &[]),
-    known("all", &[], &[2]),
-    known("exists", &[], &[2]),
-    known("exists_one", &[], &[2]),
-    known("existsOne", &[], &[2]),
+    known("all", &[], &[2, 3]),
+    known("exists", &[], &[2, 3]),
+    known("exists_one", &[], &[2, 3]),
+    known("existsOne", &[], &[2, 3]),
+    known("transformList", &[], &[3, 4]),
+    known("transformMap", &[], &[3, 4]),
+    known("transformMapEntry", &[], &[3, 4]),
     known("filter", &[], &[2]),
     known("map", &[], &[2, 3]),
     known("sortBy", &[], &[2]),
@@ -352,6 +357,11 @@ static SAMPLES: LazyLock<Vec<Box<dyn Val>>> = LazyLock::new(|| {
         Box::new(CelDuration::from(chrono::Duration::seconds(1))),
         Box::new(CelOptional::of(one)),
         Box::new(Hierarchy::new(vec!["a".to_owned()])),
+        Box::new(Ip::sample()),
+        Box::new(Cidr::sample()),
+        Box::new(SpiffeId::sample()),
+        Box::new(TrustDomain::sample()),
+        Box::new(Matcher::sample()),
     ]
 });
 
@@ -484,9 +494,9 @@ mod tests {
         let cases: &[(&str, bool, usize, &str)] = &[
             ("fooBar", false, 1, "unknown function `fooBar`"),
             ("fooBar", true, 0, "unknown function `fooBar`"),
-            ("json.encode", false, 1, "unknown function `json.encode`"),
+            ("json.decode", false, 1, "unknown function `json.decode`"),
             ("math.foo", false, 1, "unknown function `math.foo`"),
-            ("spiffeID", false, 1, "unknown function `spiffeID`"),
+            ("spiffeId", false, 1, "unknown function `spiffeId`"),
             (
                 "hierarchy",
                 false,
@@ -555,7 +565,7 @@ mod tests {
                 1,
                 "method `timeSince` takes no arguments, got 1",
             ),
-            ("all", true, 1, "method `all` takes 2 arguments, got 1"),
+            ("all", true, 1, "method `all` takes 2 or 3 arguments, got 1"),
             ("map", true, 4, "method `map` takes 2 or 3 arguments, got 4"),
             ("has", false, 2, "`has` takes 1 argument, got 2"),
             ("cel.bind", false, 2, "`cel.bind` takes 3 arguments, got 2"),
@@ -661,7 +671,7 @@ mod tests {
         ] {
             assert!(is_namespace(ns), "{ns}");
         }
-        for ns in ["P", "R", "request", "json", "x", ""] {
+        for ns in ["P", "R", "request", "x", ""] {
             assert!(!is_namespace(ns), "{ns}");
         }
     }

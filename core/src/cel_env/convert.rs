@@ -33,12 +33,20 @@ fn json_to_value_at(v: &Json, depth: usize) -> Value {
         Json::Number(n) => Value::Float(number(n)),
         Json::String(s) => Value::String(Arc::new(s.clone())),
         Json::Array(items) => Value::List(Arc::new(
-            items.iter().map(|i| json_to_value_at(i, depth + 1)).collect(),
+            items
+                .iter()
+                .map(|i| json_to_value_at(i, depth + 1))
+                .collect(),
         )),
         Json::Object(entries) => {
             let map = entries
                 .iter()
-                .map(|(k, v)| (Key::String(Arc::new(k.clone())), json_to_value_at(v, depth + 1)))
+                .map(|(k, v)| {
+                    (
+                        Key::String(Arc::new(k.clone())),
+                        json_to_value_at(v, depth + 1),
+                    )
+                })
                 .collect::<HashMap<_, _>>();
             Value::Map(Map { map: Arc::new(map) })
         }

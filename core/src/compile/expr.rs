@@ -68,6 +68,12 @@ pub(crate) fn compile(
     names: &Names<'_>,
     node: &yaml::Node,
 ) -> Result<CompiledExpr, Vec<ExprError>> {
+    if let Some(offset) = too_deep_text(src) {
+        return Err(vec![ExprError {
+            pos: node.pos_of_offset(offset),
+            message: format!("expression nested deeper than {MAX_DEPTH} levels"),
+        }]);
+    }
     let program = match cel_env::env().compile(src) {
         Ok(p) => p,
         Err(errs) => {
@@ -101,6 +107,14 @@ pub(crate) fn compile(
         },
     };
     cx.visit(&mut ast);
+    if depth(&ast) > MAX_DEPTH {
+        cx.errors.push(ExprError {
+            pos: node.pos,
+            message: format!(
+                "expression nested deeper than {MAX_DEPTH} levels (long chains of operators count as nesting)"
+            ),
+        });
+    }
     if !cx.errors.is_empty() {
         return Err(cx.errors);
     }
@@ -109,6 +123,84 @@ pub(crate) fn compile(
     out.vars.dedup();
     out.ast = ast;
     Ok(out)
+}
+
+/// Deepest expression accepted: evaluation recurses per level on the caller's stack, which
+/// may be a 2 MiB async worker thread.
+pub(crate) const MAX_DEPTH: usize = 64;
+
+/// The offset where brackets nest deeper than [`MAX_DEPTH`], outside string literals.
+fn too_deep_text(src: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (i, c) in src.chars().enumerate() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' => quote = Some(c),
+            '(' | '[' | '{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Some(i);
+                }
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Depth of an expression tree, counted iteratively.
+fn depth(root: &IdedExpr) -> usize {
+    let mut max = 0;
+    let mut stack: Vec<(&IdedExpr, usize)> = vec![(root, 1)];
+    while let Some((e, d)) = stack.pop() {
+        max = max.max(d);
+        match &e.expr {
+            Expr::Call(c) => {
+                if let Some(t) = &c.target {
+                    stack.push((t, d + 1));
+                }
+                stack.extend(c.args.iter().map(|a| (a, d + 1)));
+            }
+            Expr::Select(s) => stack.push((&s.operand, d + 1)),
+            Expr::List(l) => stack.extend(l.elements.iter().map(|x| (x, d + 1))),
+            Expr::Map(m) => {
+                for entry in &m.entries {
+                    match &entry.expr {
+                        EntryExpr::MapEntry(me) => {
+                            stack.push((&me.key, d + 1));
+                            stack.push((&me.value, d + 1));
+                        }
+                        EntryExpr::StructField(sf) => stack.push((&sf.value, d + 1)),
+                    }
+                }
+            }
+            Expr::Comprehension(c) => {
+                for x in [
+                    &c.iter_range,
+                    &c.accu_init,
+                    &c.loop_cond,
+                    &c.loop_step,
+                    &c.result,
+                ] {
+                    stack.push((x, d + 1));
+                }
+            }
+            _ => {}
+        }
+    }
+    max
 }
 
 fn clean_parse_msg(m: &str) -> String {
@@ -191,7 +283,12 @@ impl Rewriter<'_> {
             Expr::Call(call) => {
                 let argc = call.args.len();
                 let has_target = call.target.is_some();
-                let qualified = qualified_call(call);
+                // A comprehension variable shadows a namespace of the same name.
+                let shadowed = matches!(
+                    call.target.as_deref().map(|t| &t.expr),
+                    Some(Expr::Ident(ns)) if self.in_scope(ns)
+                );
+                let qualified = if shadowed { None } else { qualified_call(call) };
                 if let Some(name) = &qualified {
                     if let Err(m) = cel_env::check_call(name, false, argc) {
                         self.error(id, m);
@@ -401,14 +498,18 @@ impl Rewriter<'_> {
         self.error(id, msg);
     }
 
-    /// Literal arguments that can be checked now: durations, timestamps, regexes.
-    fn check_literals(&mut self, id: u64, call: &CallExpr) {
+    /// Literal arguments that can be checked now: durations, timestamps, regexes. A regular
+    /// expression literal is compiled here, once, for every evaluation (see `cel_env::regex`),
+    /// and calls of `matches` are renamed to the cached implementation.
+    fn check_literals(&mut self, id: u64, call: &mut CallExpr) {
         let lit = |e: &IdedExpr| match &e.expr {
             Expr::Literal(LiteralValue::String(s)) => Some(s.to_string()),
             _ => None,
         };
-        let name = call.func_name.as_str();
-        match (name, call.target.is_some(), call.args.as_slice()) {
+        let qualified = qualified_call(call);
+        let name = qualified.as_deref().unwrap_or(call.func_name.as_str());
+        let member = call.target.is_some() && qualified.is_none();
+        match (name, member, call.args.as_slice()) {
             ("duration", false, [a]) => {
                 if let Some(s) = lit(a) {
                     if let Err(m) = cel_env::parse_duration_literal(&s) {
@@ -425,21 +526,38 @@ impl Rewriter<'_> {
             }
             ("matches", true, [a]) | ("matches", false, [_, a]) => {
                 if let Some(s) = lit(a) {
-                    if let Err(e) = regex::Regex::new(&s) {
-                        let why = match &e {
-                            regex::Error::Syntax(m) => m
-                                .lines()
-                                .filter(|l| l.starts_with("error:"))
-                                .map(|l| l.trim_start_matches("error:").trim().to_string())
-                                .next()
-                                .unwrap_or_else(|| m.clone()),
-                            other => other.to_string(),
-                        };
-                        self.error(id, format!("invalid regular expression `{s}`: {why}"));
-                    }
+                    self.check_regex(id, &s, name, false);
+                }
+                call.func_name = cel_env::regex::MATCHES.to_owned();
+            }
+            ("regex.replace", false, [_, a, _] | [_, a, _, _]) => {
+                if let Some(s) = lit(a) {
+                    self.check_regex(id, &s, name, false);
+                }
+            }
+            ("regex.extract" | "regex.extractAll", false, [_, a]) => {
+                if let Some(s) = lit(a) {
+                    self.check_regex(id, &s, name, true);
                 }
             }
             _ => {}
+        }
+    }
+
+    /// Compiles the regular expression literal `pattern` of a call of `function`, which allows
+    /// one capture group at most when `one_group`.
+    fn check_regex(&mut self, id: u64, pattern: &str, function: &str, one_group: bool) {
+        match cel_env::regex::check_literal(pattern) {
+            Err(why) => self.error(id, format!("invalid regular expression `{pattern}`: {why}")),
+            Ok(re) if one_group && cel_env::regex::groups(&re) > 1 => self.error(
+                id,
+                format!(
+                    "`{function}` takes a regular expression with one capture group at most, \
+                     `{pattern}` has {}",
+                    cel_env::regex::groups(&re)
+                ),
+            ),
+            Ok(_) => {}
         }
     }
 }

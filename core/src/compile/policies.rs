@@ -210,12 +210,8 @@ impl Builder<'_> {
             ));
             return false;
         }
-        self.origins.insert(
-            key.to_string(),
-            Origin {
-                location: loc,
-            },
-        );
+        self.origins
+            .insert(key.to_string(), Origin { location: loc });
         true
     }
 

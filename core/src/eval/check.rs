@@ -1006,7 +1006,11 @@ fn describe(err: &ExecutionError, defs: &Defs) -> String {
         ),
         // Never copy attribute values into messages (they reach logs): name their types.
         ExecutionError::ValuesNotComparable(a, b) => {
-            format!("no such overload: cannot compare {} with {}", type_name(a), type_name(b))
+            format!(
+                "no such overload: cannot compare {} with {}",
+                type_name(a),
+                type_name(b)
+            )
         }
         ExecutionError::UnsupportedTargetType { target } => {
             format!("unsupported target type: {}", type_name(target))
@@ -1014,14 +1018,24 @@ fn describe(err: &ExecutionError, defs: &Defs) -> String {
         ExecutionError::NotSupportedAsMethod { method, target } => {
             format!("no such overload: `{method}` on {}", type_name(target))
         }
-        ExecutionError::UnsupportedKeyType(k) => format!("unsupported map key type: {}", type_name(k)),
+        ExecutionError::UnsupportedKeyType(k) => {
+            format!("unsupported map key type: {}", type_name(k))
+        }
         ExecutionError::UnsupportedIndex(i, c) => {
-            format!("no such overload: index {} with {}", type_name(c), type_name(i))
+            format!(
+                "no such overload: index {} with {}",
+                type_name(c),
+                type_name(i)
+            )
         }
         ExecutionError::DivisionByZero(_) => "division by zero".to_string(),
         ExecutionError::RemainderByZero(_) => "modulus by zero".to_string(),
         ExecutionError::Overflow(op, a, b) => {
-            format!("overflow: {op} applied to ({}, {})", type_name(a), type_name(b))
+            format!(
+                "overflow: {op} applied to ({}, {})",
+                type_name(a),
+                type_name(b)
+            )
         }
         ExecutionError::IndexOutOfBounds(_) => "index out of range".to_string(),
         ExecutionError::DuplicateKey(_) => "repeated key in map literal".to_string(),
