@@ -936,7 +936,7 @@ impl<'a> State<'a> {
         for &v in &e.vars {
             self.ensure_var(defs, v, edr);
         }
-        let now = self.now.get();
+        let now = if e.uses_now { self.now.get() } else { None };
         if e.uses_now && now.is_none() {
             self.missing_now = true;
             return Err("now() is not available: no request time was provided".to_string());
