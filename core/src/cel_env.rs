@@ -45,9 +45,9 @@
 //! (`"1hfoo"` is one hour), which is why duration literals are validated at build time with
 //! [`parse_duration_literal`], as Go parses them. Also:
 //!
-//! - `string(double)` writes the shortest decimal (`"1234567"`, `"0.00001"`), where cel-go
-//!   uses Go's `%g` (`"1.234567e+06"`, `"1e-05"`) from 1e6 on and below 1e-4: the crate
-//!   declares that conversion first, so it can't be overridden here. `string(int(x))` agrees;
+//! - `string(double)` is written as cel-go writes it, with Go's `%g` (`"1.234567e+06"`,
+//!   `"1e-05"`), where the crate would write the shortest decimal: the compiler routes
+//!   `string(x)` through [`go_format`] when `x` is a double;
 //! - a timestamp keeps the offset it was written with, so the accessors without a time zone
 //!   read `timestamp('2024-03-10T07:30:45+02:00')` at +02:00 (`getHours()` is 7), as cel-go
 //!   does; they read the usual `Z` timestamps, and `now()`, in UTC;
@@ -63,6 +63,7 @@ mod calls;
 mod comprehensions;
 mod convert;
 mod duration;
+pub(crate) mod go_format;
 mod hierarchy;
 mod json;
 mod lists;
@@ -110,6 +111,7 @@ fn extend(env: &mut Env) -> Result<(), DeclarationError> {
     lists::register(env)?;
     network::register(env)?;
     sets::register(env)?;
+    go_format::register(env)?;
     hierarchy::register(env)?;
     regex::register(env)?;
     json::register(env)?;

@@ -305,6 +305,9 @@ impl Rewriter<'_> {
                 for a in call.args.iter_mut() {
                     self.visit(a);
                 }
+                if call.func_name == "string" && call.target.is_none() && call.args.len() == 1 {
+                    route_string_of_double(e);
+                }
             }
             Expr::Comprehension(c) => {
                 self.visit(&mut c.iter_range);
@@ -560,6 +563,34 @@ impl Rewriter<'_> {
             Ok(_) => {}
         }
     }
+}
+
+/// `string(x)` → `type(x) == double ? @stringDouble(x) : string(x)`, so doubles are written
+/// as cel-go writes them (see `cel_env::go_format`).
+fn route_string_of_double(e: &mut IdedExpr) {
+    let id = e.id;
+    let Expr::Call(call) = &e.expr else { return };
+    let Some(arg) = call.args.first().cloned() else {
+        return;
+    };
+    let node = |expr| IdedExpr { id, expr };
+    let global = |name: &str, args: Vec<IdedExpr>| {
+        node(Expr::Call(CallExpr {
+            func_name: name.to_string(),
+            target: None,
+            args,
+        }))
+    };
+    let is_double = global(
+        "_==_",
+        vec![
+            global("type", vec![arg.clone()]),
+            node(Expr::Ident("double".to_string())),
+        ],
+    );
+    let formatted = global(cel_env::go_format::FORMAT_DOUBLE, vec![arg.clone()]);
+    let original = global("string", vec![arg]);
+    *e = global("_?_:_", vec![is_double, formatted, original]);
 }
 
 /// `base64.encode(x)` is parsed as a member call on the identifier `base64`: the qualified name
