@@ -189,6 +189,7 @@ impl Engine {
                 &now,
                 input,
                 std::iter::once(action),
+                true,
                 |_, o, progress| {
                     self.inner.cfg.log_errors(resource.id(), progress.errors);
                     if let Some(f) = f.take() {

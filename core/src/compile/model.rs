@@ -62,6 +62,16 @@ pub(crate) struct DerivedRole {
     pub(crate) defs: Arc<Defs>,
 }
 
+impl Cond {
+    /// Whether some expression of the tree satisfies `f`.
+    pub(crate) fn any_expr(&self, f: &impl Fn(&CompiledExpr) -> bool) -> bool {
+        match self {
+            Cond::Expr(e) => f(e),
+            Cond::All(v) | Cond::Any(v) | Cond::None(v) => v.iter().any(|c| c.any_expr(f)),
+        }
+    }
+}
+
 impl DerivedRole {
     /// Whether role `r` is one of the parent roles.
     pub(crate) fn has_parent(&self, r: &str) -> bool {
@@ -168,6 +178,8 @@ pub(crate) struct ResourcePolicy {
     pub(crate) derived: Vec<Arc<DerivedRole>>,
     pub(crate) defs: Arc<Defs>,
     pub(crate) schemas: Option<Schemas>,
+    /// Some condition or output reads `runtime.effectiveDerivedRoles`.
+    pub(crate) uses_edr: bool,
 }
 
 /// Schema references of a root resource policy.

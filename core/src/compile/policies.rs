@@ -391,6 +391,14 @@ impl Builder<'_> {
             return;
         }
         let index = ActionIndex::build(&action_pats);
+        let uses_edr = rules.iter().any(|r| {
+            r.cond.as_ref().is_some_and(|c| c.any_expr(&|e| e.uses_edr))
+                || r.output.as_ref().is_some_and(|o| {
+                    [&o.rule_activated, &o.condition_not_met]
+                        .iter()
+                        .any(|e| e.as_ref().is_some_and(|e| e.uses_edr))
+                })
+        }) || defs.vars.iter().any(|v| v.uses_edr);
         let policy = ResourcePolicy {
             key,
             rules,
@@ -398,6 +406,7 @@ impl Builder<'_> {
             derived,
             defs,
             schemas,
+            uses_edr,
         };
         self.out
             .actions

@@ -104,6 +104,7 @@ pub(crate) fn run<'a>(
     now: &'a Clock,
     input: InputRef<'a>,
     actions: impl Iterator<Item = &'a str> + Clone,
+    lazy_derived: bool,
     mut on_action: impl FnMut(&'a str, Outcome<'_>, Progress<'_>),
 ) -> RunRest {
     let p = input.principal;
@@ -178,6 +179,7 @@ pub(crate) fn run<'a>(
         expanded_all: None,
         missing_now: false,
         empty_list: None,
+        lazy_derived,
     };
     for action in actions {
         let outcome = st.decide(
@@ -217,6 +219,7 @@ pub(crate) fn check(c: &Compiled, cfg: &Prepared, now: &Clock, input: InputRef<'
         now,
         input,
         input.actions.iter().map(String::as_str),
+        false,
         |a, o, _| {
             actions.insert(
                 a.to_string(),
@@ -377,6 +380,9 @@ struct State<'a> {
     expanded_all: Option<Vec<&'a str>>,
     missing_now: bool,
     empty_list: Option<Box<dyn Val>>,
+    /// Evaluate derived roles only when a rule's gate consults them (single-action request
+    /// path), instead of all of a scope's on arrival (full outputs list every active one).
+    lazy_derived: bool,
 }
 
 /// Which `runtime.effectiveDerivedRoles` an expression sees.
@@ -634,7 +640,7 @@ impl<'a> State<'a> {
             let Some(pol) = c.resource(kind, rv, s) else {
                 continue;
             };
-            if !pol.derived.is_empty() {
+            if !pol.derived.is_empty() && (!self.lazy_derived || pol.uses_edr) {
                 self.compute_derived(pol, s);
             }
             let mut has_allow = false;
@@ -729,22 +735,7 @@ impl<'a> State<'a> {
         if self.derived.contains_key(s) {
             return;
         }
-        if self.expanded_all.is_none() {
-            let rs = strip_dot(non_empty(
-                self.input.resource.scope(),
-                &self.cfg.cfg.default_scope,
-            ));
-            let mut all: Vec<&'a str> = Vec::new();
-            let principal: &'a Principal = self.input.principal;
-            for r in principal.roles() {
-                for x in self.expand(r, rs).as_slice() {
-                    if !all.contains(x) {
-                        all.push(x);
-                    }
-                }
-            }
-            self.expanded_all = Some(all);
-        }
+        self.ensure_expanded_all();
         let mut at: DerivedAt = Vec::with_capacity(pol.derived.len());
         let mut failed = false;
         let mut active: Vec<&str> = Vec::new();
@@ -777,12 +768,56 @@ impl<'a> State<'a> {
         self.derived.insert(s, at);
     }
 
-    fn derived_active(&self, s: &str, dr: &std::sync::Arc<DerivedRole>) -> Result<bool, ()> {
+    /// The expanded role set (union of every `E(r)`), computed once per check input.
+    fn ensure_expanded_all(&mut self) {
+        if self.expanded_all.is_some() {
+            return;
+        }
+        let rs = strip_dot(non_empty(
+            self.input.resource.scope(),
+            &self.cfg.cfg.default_scope,
+        ));
+        let mut all: Vec<&'a str> = Vec::new();
+        let principal: &'a Principal = self.input.principal;
+        for r in principal.roles() {
+            for x in self.expand(r, rs).as_slice() {
+                if !all.contains(x) {
+                    all.push(x);
+                }
+            }
+        }
+        self.expanded_all = Some(all);
+    }
+
+    /// Whether `dr` is active at `s`. With `lazy_derived`, a role not evaluated yet is
+    /// evaluated now, alone, and remembered.
+    fn derived_active(&mut self, s: &'a str, dr: &std::sync::Arc<DerivedRole>) -> Result<bool, ()> {
         let ptr = std::sync::Arc::as_ptr(dr);
-        self.derived
+        if let Some((_, r)) = self
+            .derived
             .get(s)
             .and_then(|v| v.iter().find(|(p, _)| *p == ptr))
-            .map_or(Ok(false), |(_, r)| *r)
+        {
+            return *r;
+        }
+        if !self.lazy_derived {
+            return Ok(false);
+        }
+        self.ensure_expanded_all();
+        let parent_ok = self
+            .expanded_all
+            .as_ref()
+            .is_some_and(|all| all.iter().any(|r| dr.has_parent(r)));
+        let result = match (&dr.cond, parent_ok) {
+            (_, false) => Ok(false),
+            (None, true) => Ok(true),
+            (Some(cond), true) => self.cond(cond, &dr.defs, EdrCx::Empty),
+        };
+        if result == Ok(true) {
+            self.edr_all.insert(dr.name.clone());
+        }
+        self.derived.entry(s).or_default().push((ptr, result));
+        result
     }
 
     /// Evaluates a row's condition (negated for consent rewrites) and emits its output.
