@@ -168,7 +168,7 @@ fn key_string(k: &Key) -> String {
 
 /// A timestamp in RFC 3339, in UTC with a `Z`, with the fractional seconds it has and no
 /// trailing zeros (as Go's `time.RFC3339Nano`, which cel-go uses).
-fn timestamp(ts: &chrono::DateTime<chrono::FixedOffset>) -> String {
+pub(super) fn timestamp(ts: &chrono::DateTime<chrono::FixedOffset>) -> String {
     let utc = ts.with_timezone(&chrono::Utc);
     let mut s = utc.format("%Y-%m-%dT%H:%M:%S").to_string();
     let nanos = utc.timestamp_subsec_nanos();
@@ -182,7 +182,7 @@ fn timestamp(ts: &chrono::DateTime<chrono::FixedOffset>) -> String {
 }
 
 /// A duration as seconds with an `s` suffix, as cel-go writes it: `"3600s"`, `"1.5s"`.
-fn duration(d: &chrono::Duration) -> String {
+pub(super) fn duration(d: &chrono::Duration) -> String {
     let nanos = i128::from(d.num_seconds()) * 1_000_000_000 + i128::from(d.subsec_nanos());
     let sign = if nanos < 0 { "-" } else { "" };
     let magnitude = nanos.unsigned_abs();
@@ -196,7 +196,7 @@ fn duration(d: &chrono::Duration) -> String {
 }
 
 /// Standard base64, with padding.
-fn base64(bytes: &[u8]) -> String {
+pub(super) fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let symbol = |index: u32| char::from(ALPHABET[(index & 0x3f) as usize]);
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);

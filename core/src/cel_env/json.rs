@@ -24,6 +24,8 @@ use cel::common::types::{
 use cel::common::value::{CowVal, Val};
 use cel::{DeclarationError, Env, ExecutionError};
 
+use super::convert::{base64, duration, timestamp};
+
 /// The function's name.
 const NAME: &str = "json.encode";
 
@@ -185,55 +187,6 @@ fn write_string(s: &str, out: &mut String) {
         }
     }
     out.push('"');
-}
-
-/// A timestamp in RFC 3339, in UTC with a `Z`, its fractional seconds without trailing zeros
-/// (Go's `time.RFC3339Nano`).
-fn timestamp(ts: &chrono::DateTime<chrono::FixedOffset>) -> String {
-    let utc = ts.with_timezone(&chrono::Utc);
-    let mut s = utc.format("%Y-%m-%dT%H:%M:%S").to_string();
-    let nanos = utc.timestamp_subsec_nanos();
-    if nanos > 0 {
-        let fraction = format!("{nanos:09}");
-        s.push('.');
-        s.push_str(fraction.trim_end_matches('0'));
-    }
-    s.push('Z');
-    s
-}
-
-/// A duration as seconds with an `s` suffix: `"3600s"`, `"1.5s"`, `"-0.001s"`.
-fn duration(d: &chrono::Duration) -> String {
-    let nanos = i128::from(d.num_seconds()) * 1_000_000_000 + i128::from(d.subsec_nanos());
-    let sign = if nanos < 0 { "-" } else { "" };
-    let magnitude = nanos.unsigned_abs();
-    let (seconds, fraction) = (magnitude / 1_000_000_000, magnitude % 1_000_000_000);
-    if fraction == 0 {
-        format!("{sign}{seconds}s")
-    } else {
-        let fraction = format!("{fraction:09}");
-        format!("{sign}{seconds}.{}s", fraction.trim_end_matches('0'))
-    }
-}
-
-/// Standard base64, with padding.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let symbol = |index: u32| char::from(ALPHABET[(index & 0x3f) as usize]);
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk.first().copied().unwrap_or(0),
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        out.push(symbol(n >> 18));
-        out.push(symbol(n >> 12));
-        out.push(if chunk.len() > 1 { symbol(n >> 6) } else { '=' });
-        out.push(if chunk.len() > 2 { symbol(n) } else { '=' });
-    }
-    out
 }
 
 #[cfg(test)]
