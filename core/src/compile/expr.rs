@@ -279,7 +279,28 @@ impl Rewriter<'_> {
                     self.check_ident(id, &name);
                 }
             }
-            Expr::Select(sel) => self.visit(&mut sel.operand),
+            Expr::Select(sel) => {
+                self.visit(&mut sel.operand);
+                if !sel.test {
+                    // `a.f` on a map → `a["f"]`: the same lookup (a missing key is the same
+                    // error), but `cel` 0.15 resolves a select chain by building its dotted
+                    // name first (two allocations per chain); an index with a literal key
+                    // borrows the key from the AST.
+                    let operand = std::mem::take(&mut sel.operand);
+                    let field = std::mem::take(&mut sel.field);
+                    e.expr = Expr::Call(CallExpr {
+                        func_name: "_[_]".to_string(),
+                        target: None,
+                        args: vec![
+                            *operand,
+                            IdedExpr {
+                                id,
+                                expr: Expr::Literal(LiteralValue::String(field.into())),
+                            },
+                        ],
+                    });
+                }
+            }
             Expr::Call(call) => {
                 let argc = call.args.len();
                 let has_target = call.target.is_some();
