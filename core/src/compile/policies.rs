@@ -67,6 +67,34 @@ impl Builder<'_> {
         Location::at(p.file.path.clone(), n.pos.line, n.pos.col)
     }
 
+    /// The variables and constants of one policy body.
+    fn defs(
+        &mut self,
+        p: &Parsed,
+        body: &[Seg<'_>],
+        vars: Option<&doc::Variables>,
+        consts: Option<&doc::Constants>,
+    ) -> Arc<super::model::Defs> {
+        let exports = self.exports;
+        let mut next = self.next_defs_id;
+        let mut cx = FileCx {
+            path: &p.file.path,
+            root: &p.root,
+            errors: &mut *self.errors,
+        };
+        let defs = defs::build(
+            &mut cx,
+            body,
+            vars,
+            p.doc.variables.as_ref(),
+            consts,
+            exports,
+            &mut next,
+        );
+        self.next_defs_id = next;
+        defs
+    }
+
     /// Compiles every derived-roles set (referenced or not, so their errors are reported).
     pub(crate) fn compile_derived_sets(&mut self, docs: &[&Parsed]) {
         for p in docs {
@@ -247,21 +275,7 @@ impl Builder<'_> {
             self.record_perm(p, B, &rp.scope, perm, &key);
         }
 
-        let exports = self.exports;
-        let mut next = self.next_defs_id;
-        let defs = {
-            let mut cx = self.cx(p);
-            defs::build(
-                &mut cx,
-                &body,
-                rp.variables.as_ref(),
-                p.doc.variables.as_ref(),
-                rp.constants.as_ref(),
-                exports,
-                &mut next,
-            )
-        };
-        self.next_defs_id = next;
+        let defs = self.defs(p, &body, rp.variables.as_ref(), rp.constants.as_ref());
         let names_ = Names {
             vars: &defs.var_names,
             consts: &defs.const_names,
@@ -509,21 +523,7 @@ impl Builder<'_> {
         if scope_ok {
             self.record_perm(p, B, &pp.scope, perm, &key);
         }
-        let exports = self.exports;
-        let mut next = self.next_defs_id;
-        let defs = {
-            let mut cx = self.cx(p);
-            defs::build(
-                &mut cx,
-                &body,
-                pp.variables.as_ref(),
-                p.doc.variables.as_ref(),
-                pp.constants.as_ref(),
-                exports,
-                &mut next,
-            )
-        };
-        self.next_defs_id = next;
+        let defs = self.defs(p, &body, pp.variables.as_ref(), pp.constants.as_ref());
         let names_ = Names {
             vars: &defs.var_names,
             consts: &defs.const_names,
@@ -648,21 +648,7 @@ impl Builder<'_> {
             &rp.scope,
         );
         let fresh = self.register_key(p, B, &key);
-        let exports = self.exports;
-        let mut next = self.next_defs_id;
-        let defs = {
-            let mut cx = self.cx(p);
-            defs::build(
-                &mut cx,
-                &body,
-                rp.variables.as_ref(),
-                p.doc.variables.as_ref(),
-                rp.constants.as_ref(),
-                exports,
-                &mut next,
-            )
-        };
-        self.next_defs_id = next;
+        let defs = self.defs(p, &body, rp.variables.as_ref(), rp.constants.as_ref());
         let names_ = Names {
             vars: &defs.var_names,
             consts: &defs.const_names,
