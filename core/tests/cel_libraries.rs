@@ -36,7 +36,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -49,6 +49,10 @@ use authz_core::{
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Map, Value as Json};
+
+#[path = "support/yaml_json.rs"]
+mod yaml;
+use yaml::json_eq;
 
 /// The time `now()` returns when neither the file nor the case sets one.
 const DEFAULT_NOW: &str = "2024-03-10T12:00:00Z";
@@ -431,136 +435,5 @@ fn check_condition(case: &Case, output: &CheckOutput, problems: &mut Vec<String>
                 output.evaluation_errors
             ));
         }
-    }
-}
-
-/// JSON equality, numbers by value.
-fn json_eq(a: &Json, b: &Json) -> bool {
-    match (a, b) {
-        (Json::Number(x), Json::Number(y)) => x.as_f64() == y.as_f64(),
-        (Json::Array(x), Json::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q))
-        }
-        (Json::Object(x), Json::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
-        }
-        _ => a == b,
-    }
-}
-
-/// Just enough YAML (via `saphyr-parser` events) to read the table files as JSON, as
-/// `tests/corpus.rs` does.
-mod yaml {
-    use super::{HashMap, Json, Map};
-    use saphyr_parser::{Event, Parser, ScalarStyle};
-
-    enum Frame {
-        Seq(Vec<Json>, usize),
-        /// Entries, pending key, anchor.
-        Map(Map<String, Json>, Option<String>, usize),
-    }
-
-    /// Every document of `text` as JSON.
-    pub(super) fn parse(text: &str) -> Result<Vec<Json>, String> {
-        let mut docs = Vec::new();
-        let mut stack: Vec<Frame> = Vec::new();
-        let mut anchors: HashMap<usize, Json> = HashMap::new();
-        for item in Parser::new_from_str(text) {
-            let (event, span) = item.map_err(|e| {
-                format!(
-                    "{}:{}: {}",
-                    e.marker().line(),
-                    e.marker().col() + 1,
-                    e.info()
-                )
-            })?;
-            let at = format!("line {}", span.start.line());
-            let value = match event {
-                Event::Scalar(v, style, anchor, tag) => {
-                    let forced_str = tag.as_ref().is_some_and(|t| t.suffix == "str");
-                    let val = if style == ScalarStyle::Plain && !forced_str {
-                        plain(&v)
-                    } else {
-                        Json::String(v.into_owned())
-                    };
-                    if anchor > 0 {
-                        anchors.insert(anchor, val.clone());
-                    }
-                    val
-                }
-                Event::Alias(id) => anchors
-                    .get(&id)
-                    .cloned()
-                    .ok_or_else(|| format!("{at}: unknown alias"))?,
-                Event::SequenceStart(anchor, _) => {
-                    stack.push(Frame::Seq(Vec::new(), anchor));
-                    continue;
-                }
-                Event::MappingStart(anchor, _) => {
-                    stack.push(Frame::Map(Map::new(), None, anchor));
-                    continue;
-                }
-                Event::SequenceEnd | Event::MappingEnd => {
-                    let (val, anchor) = match stack.pop() {
-                        Some(Frame::Seq(v, a)) => (Json::Array(v), a),
-                        Some(Frame::Map(m, _, a)) => (Json::Object(m), a),
-                        None => return Err(format!("{at}: unbalanced collection")),
-                    };
-                    if anchor > 0 {
-                        anchors.insert(anchor, val.clone());
-                    }
-                    val
-                }
-                _ => continue,
-            };
-            match stack.last_mut() {
-                None => docs.push(value),
-                Some(Frame::Seq(v, _)) => v.push(value),
-                Some(Frame::Map(m, key, _)) => match key.take() {
-                    None => {
-                        let k = match value {
-                            Json::String(s) => s,
-                            Json::Null => String::new(),
-                            Json::Bool(_) | Json::Number(_) => value.to_string(),
-                            _ => return Err(format!("{at}: mapping keys must be scalars")),
-                        };
-                        *key = Some(k);
-                    }
-                    Some(k) => {
-                        if m.contains_key(&k) {
-                            return Err(format!("{at}: duplicate key `{k}`"));
-                        }
-                        m.insert(k, value);
-                    }
-                },
-            }
-        }
-        Ok(docs)
-    }
-
-    /// Resolves a plain scalar with the YAML 1.2 core schema.
-    fn plain(s: &str) -> Json {
-        match s {
-            "" | "~" | "null" | "Null" | "NULL" => return Json::Null,
-            "true" | "True" | "TRUE" => return Json::Bool(true),
-            "false" | "False" | "FALSE" => return Json::Bool(false),
-            _ => {}
-        }
-        let numeric = s.bytes().any(|b| b.is_ascii_digit())
-            && s.bytes()
-                .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'));
-        if numeric {
-            if let Ok(i) = s.parse::<i64>() {
-                return Json::from(i);
-            }
-            if let Ok(f) = s.parse::<f64>() {
-                if let Some(n) = serde_json::Number::from_f64(f) {
-                    return Json::Number(n);
-                }
-            }
-        }
-        Json::String(s.to_string())
     }
 }
