@@ -234,6 +234,47 @@ impl Engine {
         })
     }
 
+    /// Plans which resources `input.principal` may do `input.actions` on, with `now()` the
+    /// current time: see [`crate::plan`].
+    ///
+    /// The filter is `true` for a resource exactly when [`Engine::check`] allows; where that
+    /// cannot be expressed, the result is a [`PlanError`](crate::plan::PlanError), never a
+    /// wider filter. A panic inside the planner is caught and reported as
+    /// [`PlanError::Internal`](crate::plan::PlanError::Internal).
+    pub fn plan(
+        &self,
+        input: &crate::plan::PlanInput,
+    ) -> Result<crate::plan::PlanOutput, crate::plan::PlanError> {
+        self.plan_at(input, Utc::now())
+    }
+
+    /// [`Engine::plan`] with `now()` fixed to `now`.
+    pub fn plan_at(
+        &self,
+        input: &crate::plan::PlanInput,
+        now: DateTime<Utc>,
+    ) -> Result<crate::plan::PlanOutput, crate::plan::PlanError> {
+        let set = self.inner.policies.load();
+        Self::plan_with(&set, &self.inner.cfg, Some(now), input)
+    }
+
+    pub(crate) fn plan_with(
+        set: &Compiled,
+        cfg: &Prepared,
+        now: Option<DateTime<Utc>>,
+        input: &crate::plan::PlanInput,
+    ) -> Result<crate::plan::PlanOutput, crate::plan::PlanError> {
+        match catch_unwind(AssertUnwindSafe(|| crate::plan::plan(set, cfg, now, input))) {
+            Ok(r) => r,
+            Err(_) => {
+                tracing::error!(kind = input.resource.kind(), "query planning panicked");
+                Err(crate::plan::PlanError::Internal(
+                    "the planner panicked".to_string(),
+                ))
+            }
+        }
+    }
+
     /// Checks with explicit settings and an optional `now` (the test-suite runner's entry).
     pub(crate) fn check_with(
         set: &PolicySet,

@@ -9,6 +9,7 @@ mod error;
 mod eval;
 mod load;
 mod names;
+pub mod plan;
 mod policy;
 mod policy_set;
 mod request;

@@ -246,7 +246,7 @@ pub(crate) fn check(c: &Compiled, cfg: &Prepared, now: &Clock, input: InputRef<'
     }
 }
 
-fn non_empty<'a>(v: &'a str, default: &'a str) -> &'a str {
+pub(crate) fn non_empty<'a>(v: &'a str, default: &'a str) -> &'a str {
     if v.is_empty() {
         default
     } else {
@@ -254,11 +254,11 @@ fn non_empty<'a>(v: &'a str, default: &'a str) -> &'a str {
     }
 }
 
-fn strip_dot(s: &str) -> &str {
+pub(crate) fn strip_dot(s: &str) -> &str {
     s.strip_prefix('.').unwrap_or(s)
 }
 
-fn leaf_key(prefix: &str, name: &str, version: &str, scope: &str) -> String {
+pub(crate) fn leaf_key(prefix: &str, name: &str, version: &str, scope: &str) -> String {
     let mut k = format!("{prefix}.{name}.v{}", sanitize(version));
     if !scope.is_empty() {
         k.push('/');
@@ -279,14 +279,14 @@ fn ancestry(scope: &str) -> impl Iterator<Item = &str> {
 }
 
 /// A scope chain (§11.2), iterated without allocating.
-struct Chain<'a> {
+pub(crate) struct Chain<'a> {
     scope: &'a str,
     present: &'a HashSet<String>,
     empty: bool,
 }
 
 impl<'a> Chain<'a> {
-    fn new(scope: &'a str, present: &'a HashSet<String>, lenient: bool) -> Chain<'a> {
+    pub(crate) fn new(scope: &'a str, present: &'a HashSet<String>, lenient: bool) -> Chain<'a> {
         let empty = if lenient {
             !ancestry(scope).any(|s| present.contains(s))
         } else {
@@ -299,18 +299,18 @@ impl<'a> Chain<'a> {
         }
     }
 
-    fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.empty
     }
 
-    fn iter(&self) -> impl Iterator<Item = &'a str> + '_ {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &'a str> + '_ {
         let present = self.present;
         ancestry(self.scope)
             .filter(move |s| present.contains(*s))
             .take(if self.empty { 0 } else { usize::MAX })
     }
 
-    fn leaf(&self) -> Option<&'a str> {
+    pub(crate) fn leaf(&self) -> Option<&'a str> {
         self.iter().next()
     }
 }
@@ -341,13 +341,13 @@ enum Row {
 }
 
 /// A role set `E(r)`: usually just `r`.
-enum Expanded<'a> {
+pub(crate) enum Expanded<'a> {
     One([&'a str; 1]),
     Many(Vec<&'a str>),
 }
 
 impl<'a> Expanded<'a> {
-    fn as_slice(&self) -> &[&'a str] {
+    pub(crate) fn as_slice(&self) -> &[&'a str] {
         match self {
             Expanded::One(a) => a,
             Expanded::Many(v) => v,
@@ -464,7 +464,13 @@ impl<'a> State<'a> {
 
     /// `E(r)`: `r` plus its role-policy parents at the resource scope, recursively.
     fn expand(&self, role: &'a str, rs: &str) -> Expanded<'a> {
-        let c: &'a Compiled = self.c;
+        expand(self.c, role, rs)
+    }
+}
+
+/// `E(r)`: `r` plus its role-policy parents at the resource scope `rs`, recursively.
+pub(crate) fn expand<'a>(c: &'a Compiled, role: &'a str, rs: &str) -> Expanded<'a> {
+    {
         let Some(roles) = c.roles.get(rs) else {
             return Expanded::One([role]);
         };
@@ -488,7 +494,9 @@ impl<'a> State<'a> {
         }
         Expanded::Many(out)
     }
+}
 
+impl<'a> State<'a> {
     fn principal_walk(
         &mut self,
         action: &'a str,
