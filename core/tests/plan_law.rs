@@ -291,7 +291,7 @@ fn run(seed: u64, cases: usize, mode: EvaluationMode) -> (usize, usize, usize) {
             let p = principal(&mut rng);
             let scope = *rng.pick(&["", "s1"]);
             const CHOICES: [&[&str]; 3] = [&["read"], &["write"], &["read", "write"]];
-            let actions: &[&str] = *rng.pick(&CHOICES);
+            let actions: &[&str] = CHOICES[rng.below(CHOICES.len())];
             let input = PlanInput::new(
                 p.clone(),
                 Resource::new("doc", "").with_scope(scope),
