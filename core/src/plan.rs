@@ -240,6 +240,7 @@ pub(crate) fn plan(
         rs,
     );
     let mut conditions: Vec<Operand> = Vec::new();
+    let mut denied = false;
     for action in &input.actions {
         let f = walker
             .decide(action, &kind, pv, rv, &pc, &rc)
@@ -250,10 +251,9 @@ pub(crate) fn plan(
         );
         match render::fold_atoms(f) {
             formula::Fm::Const(true) => {}
-            formula::Fm::Const(false) => {
-                out.no_match = !walker.matched;
-                return Ok(out);
-            }
+            formula::Fm::Const(false) => denied = true,
+            // Once an action is denied outright, the others only matter for the metadata.
+            _ if denied => {}
             f => {
                 let o = render::formula(&f).map_err(|e| e.for_action(action))?;
                 if !conditions.iter().any(|c| c.to_string() == o.to_string()) {
@@ -261,6 +261,10 @@ pub(crate) fn plan(
                 }
             }
         }
+    }
+    if denied {
+        out.no_match = !walker.matched;
+        return Ok(out);
     }
     out.filter = match conditions.len() {
         0 => Filter::AlwaysAllowed,

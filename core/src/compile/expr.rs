@@ -215,7 +215,7 @@ fn pos_in(node: &yaml::Node, line: isize, col: isize) -> yaml::Pos {
     node.pos_of_line_col(line, col)
 }
 
-const TYPE_NAMES: &[&str] = &[
+pub(crate) const TYPE_NAMES: &[&str] = &[
     "int",
     "uint",
     "double",

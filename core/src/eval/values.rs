@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use cel::common::types::{CelList, CelMap, CelMapKey, CelString};
 use cel::common::value::Val;
 use cel::objects::{Key, Map};
 use cel::Value;
@@ -41,6 +42,8 @@ fn empty_map() -> Box<dyn Val> {
 
 /// The message value of a principal (`roles` set) or resource (`kind` set): `id`, `roles` or
 /// `kind`, `attr`, `policyVersion` (also `policy_version`) and `scope`.
+///
+/// Built directly as the interpreter's values (one conversion, not JSON → `Value` → `Val`).
 pub(crate) fn message_val(
     id: &str,
     roles: Option<&[String]>,
@@ -49,7 +52,26 @@ pub(crate) fn message_val(
     policy_version: &str,
     scope: &str,
 ) -> Box<dyn Val> {
-    into_val(message_value(id, roles, kind, attr, policy_version, scope))
+    let text = |s: &str| -> Box<dyn Val> { Box::new(CelString::from(s.to_string())) };
+    let k = |s: &str| CelMapKey::from(s.to_string());
+    let mut m: HashMap<CelMapKey, Box<dyn Val>> = HashMap::with_capacity(7);
+    m.insert(k("id"), text(id));
+    if let Some(roles) = roles {
+        let list: Vec<Box<dyn Val>> = roles.iter().map(|r| text(r)).collect();
+        m.insert(k("roles"), Box::new(CelList::from(list)));
+    }
+    if let Some(kind) = kind {
+        m.insert(k("kind"), text(kind));
+    }
+    let attrs: HashMap<CelMapKey, Box<dyn Val>> = attr
+        .iter()
+        .map(|(name, v)| (k(name), cel_env::json_to_val(v)))
+        .collect();
+    m.insert(k("attr"), Box::new(CelMap::from(attrs)));
+    m.insert(k("policyVersion"), text(policy_version));
+    m.insert(k("policy_version"), text(policy_version));
+    m.insert(k("scope"), text(scope));
+    Box::new(CelMap::from(m))
 }
 
 fn message_value(

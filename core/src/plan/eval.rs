@@ -299,11 +299,25 @@ fn to_expr(o: &Operand) -> Result<IdedExpr, PlanError> {
                 result: accu_ident,
             })))
         }
-        name if METHODS.contains(&name) && !args.is_empty() => {
-            let mut args = args;
-            let target = args.remove(0);
-            call(name, Some(target), args)
+        "math.greatest" => call("math.@max", None, args),
+        "math.least" => call("math.@min", None, args),
+        name => {
+            if let Some((ns, f)) = name.split_once('.') {
+                if cel_env::is_namespace(ns) {
+                    return Ok(call(f, Some(node(Expr::Ident(ns.to_string()))), args));
+                }
+            }
+            // Receiver first: a method unless only the global form exists.
+            let argc = args.len();
+            let global = cel_env::check_call(name, false, argc).is_ok();
+            let method = argc > 0 && cel_env::check_call(name, true, argc - 1).is_ok();
+            if method && (!global || METHODS.contains(&name)) {
+                let mut args = args;
+                let target = args.remove(0);
+                call(name, Some(target), args)
+            } else {
+                call(name, None, args)
+            }
         }
-        name => call(name, None, args),
     })
 }

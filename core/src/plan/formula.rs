@@ -9,6 +9,8 @@
 //! by `false` in `and`, by `true` in `or`) each is `true` exactly in its case, and an error
 //! in an atom never turns into a `true`.
 
+use std::sync::Arc;
+
 use cel::common::ast::{Expr, IdedExpr};
 use cel::Value;
 
@@ -30,15 +32,27 @@ pub(crate) enum Pol {
     NeTrue,
 }
 
-/// A formula.
-#[derive(Debug, Clone, PartialEq)]
+/// A formula. Cheap to clone: the walk shares sub-formulas between branches.
+#[derive(Debug, Clone)]
 pub(crate) enum Fm {
     Const(bool),
-    And(Vec<Fm>),
-    Or(Vec<Fm>),
-    Atom(Box<IdedExpr>, Pol),
+    And(Arc<[Fm]>),
+    Or(Arc<[Fm]>),
+    Atom(Arc<IdedExpr>, Pol),
     /// A case the plan cannot express; an error if it survives simplification.
     Unsupported(String),
+}
+
+impl PartialEq for Fm {
+    fn eq(&self, other: &Fm) -> bool {
+        match (self, other) {
+            (Fm::Const(a), Fm::Const(b)) => a == b,
+            (Fm::And(a), Fm::And(b)) | (Fm::Or(a), Fm::Or(b)) => Arc::ptr_eq(a, b) || a == b,
+            (Fm::Atom(a, p), Fm::Atom(b, q)) => p == q && (Arc::ptr_eq(a, b) || a == b),
+            (Fm::Unsupported(a), Fm::Unsupported(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 pub(crate) const TRUE: Fm = Fm::Const(true);
@@ -80,9 +94,9 @@ fn junction(items: impl IntoIterator<Item = Fm>, is_and: bool) -> Fm {
     let zero = Fm::Const(!is_and);
     let mut out: Vec<Fm> = Vec::new();
     for f in items {
-        let parts = match f {
-            Fm::And(v) if is_and => v,
-            Fm::Or(v) if !is_and => v,
+        let parts: Vec<Fm> = match f {
+            Fm::And(v) if is_and => v.to_vec(),
+            Fm::Or(v) if !is_and => v.to_vec(),
             other => vec![other],
         };
         for p in parts {
@@ -98,8 +112,8 @@ fn junction(items: impl IntoIterator<Item = Fm>, is_and: bool) -> Fm {
     match out.len() {
         0 => unit,
         1 => out.pop().unwrap_or(unit),
-        _ if is_and => Fm::And(out),
-        _ => Fm::Or(out),
+        _ if is_and => Fm::And(out.into()),
+        _ => Fm::Or(out.into()),
     }
 }
 
@@ -140,13 +154,14 @@ const BOOLEAN_FUNCTIONS: &[&str] = &[
 fn is_boolean(e: &IdedExpr) -> bool {
     match &e.expr {
         Expr::Select(s) => s.test,
+        Expr::Comprehension(c) => super::partial::logical_fold(c).is_some(),
         Expr::Call(c) => BOOLEAN_FUNCTIONS.contains(&c.func_name.as_str()),
         _ => false,
     }
 }
 
 fn atom(e: &IdedExpr, pol: Pol) -> Fm {
-    Fm::Atom(Box::new(e.clone()), pol)
+    Fm::Atom(Arc::new(e.clone()), pol)
 }
 
 fn open_operand(e: &IdedExpr) -> Tf {
@@ -265,7 +280,7 @@ mod tests {
 
     fn a(n: &str) -> Fm {
         Fm::Atom(
-            Box::new(IdedExpr {
+            Arc::new(IdedExpr {
                 id: 0,
                 expr: Expr::Ident(n.into()),
             }),
@@ -281,7 +296,7 @@ mod tests {
         assert_eq!(or(a("x"), a("x")), a("x"));
         assert_eq!(
             all([and(a("x"), a("y")), a("z")]),
-            Fm::And(vec![a("x"), a("y"), a("z")])
+            Fm::And(vec![a("x"), a("y"), a("z")].into())
         );
         assert_eq!(any(Vec::new()), FALSE);
         assert_eq!(all(Vec::new()), TRUE);

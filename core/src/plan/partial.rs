@@ -12,13 +12,14 @@ use cel::common::ast::{
     CallExpr, ComprehensionExpr, EntryExpr, Expr, IdedEntryExpr, IdedExpr, ListExpr, LiteralValue,
     MapEntryExpr, MapExpr,
 };
+use cel::common::types::Kind;
 use cel::common::value::Val;
 use cel::objects::Key;
 use cel::Value;
 
 use super::PlanError;
 use crate::cel_env;
-use crate::compile::expr::{EDR, REQUEST, VAR_PREFIX};
+use crate::compile::expr::{EDR, REQUEST, TYPE_NAMES, VAR_PREFIX};
 use crate::compile::model::Defs;
 use crate::eval::activation::Activation;
 use crate::eval::values;
@@ -69,6 +70,14 @@ pub(crate) struct Inputs<'a> {
     pub(crate) globals: &'a dyn Val,
     pub(crate) aux: &'a dyn Val,
     pub(crate) now: Option<&'a dyn Val>,
+}
+
+/// What evaluating a closed expression gave.
+enum Folded {
+    Value(Value),
+    Error,
+    /// A value with no literal form (a custom type): the expression is kept instead.
+    Opaque,
 }
 
 enum VarState {
@@ -194,6 +203,31 @@ pub(crate) fn resource_path(e: &IdedExpr) -> Option<Vec<&str>> {
             let mut p = resource_path(&c.args[0])?;
             p.push(key.as_ref());
             Some(p)
+        }
+        _ => None,
+    }
+}
+
+/// `math` in `math.abs(x)`: a namespace identifier (unless a comprehension variable).
+fn is_namespace_ident(t: &IdedExpr, bound: &[String]) -> bool {
+    matches!(&t.expr, Expr::Ident(ns) if cel_env::is_namespace(ns) && !bound.contains(ns))
+}
+
+/// The first two keys of `R["a"]["b"]...` (without allocating): `None` if `e` is not a
+/// literal-key path under `R`.
+fn path_head(e: &IdedExpr) -> Option<(Option<&str>, Option<&str>)> {
+    match &e.expr {
+        Expr::Ident(n) if n == "R" => Some((None, None)),
+        Expr::Call(c) if c.func_name == "_[_]" && c.target.is_none() && c.args.len() == 2 => {
+            let Expr::Literal(LiteralValue::String(key)) = &c.args[1].expr else {
+                return None;
+            };
+            let key: &str = key.as_ref();
+            Some(match path_head(&c.args[0])? {
+                (None, _) => (Some(key), None),
+                (Some(a), None) => (Some(a), Some(key)),
+                full => full,
+            })
         }
         _ => None,
     }
@@ -332,8 +366,8 @@ impl<'a> Partial<'a> {
         edr: Edr<'_>,
         bound: &[String],
     ) -> Result<bool, PlanError> {
-        if let Some(path) = resource_path(e) {
-            return Ok(self.known_path(&path));
+        if let Some(head) = path_head(e) {
+            return Ok(self.known_head(head));
         }
         Ok(match &e.expr {
             Expr::Ident(n) => {
@@ -349,10 +383,13 @@ impl<'a> Partial<'a> {
             }
             Expr::Select(s) => {
                 if s.test {
-                    if let Some(path) = resource_path(&s.operand) {
-                        let mut p = path;
-                        p.push(&s.field);
-                        return Ok(self.known_path(&p));
+                    if let Some(head) = path_head(&s.operand) {
+                        let head = match head {
+                            (None, _) => (Some(s.field.as_str()), None),
+                            (Some(a), None) => (Some(a), Some(s.field.as_str())),
+                            full => full,
+                        };
+                        return Ok(self.known_head(head));
                     }
                 }
                 self.closed(&s.operand, defs, edr, bound)?
@@ -417,17 +454,18 @@ impl<'a> Partial<'a> {
         })
     }
 
-    /// Whether a path under `R` is known: kind, scope and version, and supplied attributes.
-    fn known_path(&self, path: &[&str]) -> bool {
-        match path {
-            ["kind" | "scope" | "policyVersion" | "policy_version", ..] => true,
-            ["attr", name, ..] => self.inputs.resource.attr().contains_key(*name),
+    /// Whether a path under `R` (its first two keys) is known: kind, scope and version, and
+    /// supplied attributes.
+    fn known_head(&self, head: (Option<&str>, Option<&str>)) -> bool {
+        match head {
+            (Some("kind" | "scope" | "policyVersion" | "policy_version"), _) => true,
+            (Some("attr"), Some(name)) => self.inputs.resource.attr().contains_key(name),
             _ => false,
         }
     }
 
     /// Evaluates a closed expression.
-    fn eval(&mut self, e: &IdedExpr, defs: &Defs, edr: Edr<'_>) -> Result<Value, ()> {
+    fn eval(&mut self, e: &IdedExpr, defs: &Defs, edr: Edr<'_>) -> Folded {
         let inputs = self.inputs;
         let no_vars: &[Option<Box<dyn Val>>] = &[];
         let vars = self
@@ -452,7 +490,17 @@ impl<'a> Partial<'a> {
         let root = cel_env::root();
         let mut ctx = root.new_inner_scope();
         ctx.set_variable_resolver(&act);
-        Value::resolve(e, &ctx).map_err(|_| ())
+        let folded = match Value::resolve_val(e, &ctx) {
+            Err(_) => Folded::Error,
+            Ok(v) if v.get_type().kind() == Kind::Type => Folded::Opaque,
+            Ok(v) => match Value::try_from(v.as_ref()) {
+                Ok(Value::Opaque(_) | Value::Struct(_) | Value::Function(..)) | Err(_) => {
+                    Folded::Opaque
+                }
+                Ok(v) => Folded::Value(v),
+            },
+        };
+        folded
     }
 
     /// Partially evaluates `e` under `defs`; `bound` are the comprehension variables ranging
@@ -464,10 +512,22 @@ impl<'a> Partial<'a> {
         edr: Edr<'_>,
         bound: &mut Vec<String>,
     ) -> Result<Pe, PlanError> {
-        if self.closed(e, defs, edr, bound)? {
-            return Ok(Pe::Known(self.eval(e, defs, edr)));
+        if let Expr::Ident(n) = &e.expr {
+            // A type name (`string`, `double`) is a value without a plan form: keep it.
+            if TYPE_NAMES.contains(&n.as_str()) && !bound.contains(n) {
+                return Ok(Pe::Open(e.clone()));
+            }
         }
-        if resource_path(e).is_some() {
+        if self.closed(e, defs, edr, bound)? {
+            match self.eval(e, defs, edr) {
+                Folded::Value(v) => return Ok(Pe::Known(Ok(v))),
+                Folded::Error => return Ok(Pe::Known(Err(()))),
+                // A value of a custom type (hierarchy, cidr, ...): keep the expression,
+                // with its parts folded below.
+                Folded::Opaque => {}
+            }
+        }
+        if path_head(e).is_some() {
             return Ok(Pe::Open(e.clone()));
         }
         match &e.expr {
@@ -583,6 +643,8 @@ impl<'a> Partial<'a> {
         // Every other function evaluates all its arguments first: an error in one is the
         // call's error.
         let target = match &c.target {
+            // `math.abs(x)`: the namespace is not a value.
+            Some(t) if is_namespace_ident(t, bound) => Some((**t).clone()),
             Some(t) => match self.pe(t, defs, edr, bound)? {
                 Pe::Known(Err(())) => return Ok(Pe::Known(Err(()))),
                 p => Some(p.embed()?),

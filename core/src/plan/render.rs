@@ -16,7 +16,7 @@ pub(crate) fn formula(f: &Fm) -> Result<Operand, PlanError> {
             let op = if matches!(f, Fm::And(_)) { "and" } else { "or" };
             let mut out: Vec<Operand> = Vec::with_capacity(items.len());
             let mut seen: Vec<String> = Vec::new();
-            for i in items {
+            for i in items.iter() {
                 let o = formula(i)?;
                 let key = o.to_string();
                 if !seen.contains(&key) {
@@ -48,8 +48,8 @@ pub(crate) fn formula(f: &Fm) -> Result<Operand, PlanError> {
 /// `x in []` is never true. (Its negation is not folded: `x` may fail.)
 pub(crate) fn fold_atoms(f: Fm) -> Fm {
     match f {
-        Fm::And(items) => super::formula::all(items.into_iter().map(fold_atoms)),
-        Fm::Or(items) => super::formula::any(items.into_iter().map(fold_atoms)),
+        Fm::And(items) => super::formula::all(items.iter().cloned().map(fold_atoms)),
+        Fm::Or(items) => super::formula::any(items.iter().cloned().map(fold_atoms)),
         Fm::Atom(e, Pol::True) if is_in_empty(&e) => Fm::Const(false),
         other => other,
     }
@@ -140,6 +140,8 @@ fn operator_name(func: &str) -> &str {
         "_?_:_" => "if",
         "_[_]" => "index",
         "@matches" => "matches",
+        "math.@max" => "math.greatest",
+        "math.@min" => "math.least",
         other => other,
     }
 }
@@ -235,14 +237,39 @@ pub(crate) fn expr(e: &IdedExpr) -> Result<Operand, PlanError> {
                     return Ok(Operand::expr("string", [expr(x)?]));
                 }
             }
+            if c.func_name == "_?._" || c.func_name == "_[?_]" {
+                return Err(PlanError::unsupported(
+                    "optional field selection (`.?f`, `[?k]`) on a resource attribute",
+                ));
+            }
+            // `a["f"]` on a computed base is the spec's `get-field`.
+            if c.func_name == "_[_]" && c.target.is_none() {
+                if let [base, key] = c.args.as_slice() {
+                    if let Expr::Literal(LiteralValue::String(k)) = &key.expr {
+                        if is_identifier(k.as_ref()) {
+                            return Ok(Operand::expr(
+                                "get-field",
+                                [expr(base)?, Operand::var(k.to_string())],
+                            ));
+                        }
+                    }
+                }
+            }
             let mut operands = Vec::with_capacity(c.args.len() + 1);
-            if let Some(t) = &c.target {
-                operands.push(expr(t)?);
+            let mut name = operator_name(&c.func_name).to_string();
+            match c.target.as_deref() {
+                // `math.abs(x)`: a namespaced function, not a method.
+                Some(IdedExpr {
+                    expr: Expr::Ident(ns),
+                    ..
+                }) if crate::cel_env::is_namespace(ns) => name = format!("{ns}.{name}"),
+                Some(t) => operands.push(expr(t)?),
+                None => {}
             }
             for a in &c.args {
                 operands.push(expr(a)?);
             }
-            Ok(Operand::expr(operator_name(&c.func_name), operands))
+            Ok(Operand::expr(name, operands))
         }
         Expr::Comprehension(c) => {
             let Some((is_exists, body)) = logical_fold(c) else {
