@@ -10,16 +10,17 @@ mod request;
 mod response;
 
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use authz_core::{CheckInput, CheckOutput, Engine};
+use authz_core::{CheckInput, CheckOutput};
 use clap::Args;
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::{Deserialize, Serialize};
 
-use crate::error::{CliError, Exit, FieldError};
+use crate::error::{CliError, Exit};
 use crate::flags::EngineFlags;
-use crate::output::{write_build_errors, write_json};
-use crate::policies::{load_policies, LoadError};
+use crate::input::{parse_json, read_input};
+use crate::output::write_json;
+use crate::policies::load_engine;
 
 use request::CheckResourcesRequest;
 use response::{CheckResourcesResponse, ResultEntry};
@@ -70,7 +71,7 @@ pub fn check(
     let now = args.flags.now();
     if args.engine {
         let request: EngineRequest = parse_json(&text, "engine input")?;
-        let Some(engine) = load(args, stderr)? else {
+        let Some(engine) = load_engine(&args.policies, &args.flags, stderr)? else {
             return Ok(Exit::BuildFailed);
         };
         let outputs = engine.check_at(&request.inputs, now);
@@ -84,7 +85,7 @@ pub fn check(
     if !errors.is_empty() {
         return Err(CliError::InvalidInput { what: WHAT, errors });
     }
-    let Some(engine) = load(args, stderr)? else {
+    let Some(engine) = load_engine(&args.policies, &args.flags, stderr)? else {
         return Ok(Exit::BuildFailed);
     };
     let request_id = request.request_id.clone();
@@ -105,55 +106,12 @@ pub fn check(
     Ok(Exit::Success)
 }
 
-/// Builds the engine, or reports the build errors and returns `None`.
-fn load(args: &CheckArgs, stderr: &mut dyn Write) -> Result<Option<Engine>, CliError> {
-    let set = match load_policies(&args.policies) {
-        Ok(set) => set,
-        Err(LoadError::Cli(e)) => return Err(e),
-        Err(LoadError::Build(errors)) => {
-            write_build_errors(stderr, &errors)?;
-            return Ok(None);
-        }
-    };
-    Ok(Some(Engine::new(set, args.flags.config())))
-}
-
-fn read_input(path: &Path, stdin: &mut dyn Read) -> Result<String, CliError> {
-    let mut text = String::new();
-    let result = if path == Path::new("-") {
-        stdin.read_to_string(&mut text).map(|_| ())
-    } else {
-        std::fs::read_to_string(path).map(|t| text = t)
-    };
-    result.map_err(|source| CliError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    Ok(text)
-}
-
-/// Parses `text`, naming the offending field on failure.
-fn parse_json<T: DeserializeOwned>(text: &str, what: &'static str) -> Result<T, CliError> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." { String::new() } else { path };
-        CliError::InvalidInput {
-            what,
-            errors: vec![FieldError::new(field, e.inner().to_string())],
-        }
-    })?;
-    de.end().map_err(|e| CliError::InvalidInput {
-        what,
-        errors: vec![FieldError::new("", e.to_string())],
-    })?;
-    Ok(value)
-}
-
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 mod tests {
     use super::*;
+    use std::path::Path;
+
     use serde_json::{json, Value};
 
     fn policies() -> PathBuf {

@@ -51,7 +51,7 @@ pub fn compile(
     if args.flags.now.is_some() {
         return Err(CliError::Flag {
             flag: "--now",
-            message: "tests take `now` from their `options.now`; `--now` applies to `check` only"
+            message: "tests take `now` from their `options.now`; `--now` applies to `check` and `plan` only"
                 .to_string(),
         });
     }

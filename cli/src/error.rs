@@ -23,6 +23,9 @@ pub enum Exit {
     BuildFailed,
     /// `4`: a policy test failed or errored.
     TestsFailed,
+    /// `5`: no plan was written: the policies need something a filter cannot express
+    /// exactly (or the planner failed), so no filter is safe to return.
+    PlanRefused,
 }
 
 impl Exit {
@@ -34,6 +37,7 @@ impl Exit {
             Exit::InvalidInput => 2,
             Exit::BuildFailed => 3,
             Exit::TestsFailed => 4,
+            Exit::PlanRefused => 5,
         }
     }
 }
@@ -94,6 +98,14 @@ pub enum CliError {
         /// The problems, each naming its field.
         errors: Vec<FieldError>,
     },
+    /// A plan could not be made faithfully (`query-plan.md`): the filter would pass more or
+    /// fewer resources than checks allow, so none is returned. One entry per failed input
+    /// (`field` is `inputs[i]` in `--engine` mode, empty for a single request).
+    #[error("{}", plan_list(.errors))]
+    Plan {
+        /// Why each failed input could not be planned.
+        errors: Vec<FieldError>,
+    },
     /// A flag has an unusable value.
     #[error("invalid value for `{flag}`: {message}")]
     Flag {
@@ -114,11 +126,19 @@ fn list(errors: &[FieldError]) -> String {
     }
 }
 
+fn plan_list(errors: &[FieldError]) -> String {
+    match errors {
+        [one] => one.to_string(),
+        many => format!("cannot plan {} inputs:{}", many.len(), list(many)),
+    }
+}
+
 impl CliError {
     /// The exit status this error maps to.
     pub fn exit(&self) -> Exit {
         match self {
             CliError::Write(_) => Exit::OutputFailed,
+            CliError::Plan { .. } => Exit::PlanRefused,
             _ => Exit::InvalidInput,
         }
     }

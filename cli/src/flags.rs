@@ -28,7 +28,7 @@ pub struct EngineFlags {
     #[arg(long, value_name = "JSON", value_parser = parse_globals)]
     pub globals: Option<Attributes>,
     /// What `now()` returns in conditions, as an RFC 3339 timestamp (default: the current time,
-    /// read once per invocation). `check` only: test suites set `now` in their options.
+    /// read once per invocation). `check` and `plan` only: test suites set `now` in their options.
     #[arg(long, value_name = "RFC3339", value_parser = parse_now)]
     pub now: Option<DateTime<Utc>>,
     /// Cerbos-compatible evaluation: a condition that fails to evaluate counts as false

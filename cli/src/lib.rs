@@ -3,8 +3,11 @@
 mod check;
 mod compile;
 mod error;
+mod fields;
 mod flags;
+mod input;
 mod output;
+mod plan;
 mod policies;
 
 use std::io::{Read, Write};
@@ -16,6 +19,7 @@ pub use compile::{compile, CompileArgs};
 pub use error::{CliError, Exit, FieldError};
 pub use flags::{EngineFlags, SchemaEnforcementArg};
 pub use output::OutputFormat;
+pub use plan::{plan, PlanArgs};
 
 /// The `authz` command line; parse it with [`clap::Parser`], run it with [`run`].
 #[derive(Debug, Clone, Parser)]
@@ -38,9 +42,12 @@ pub enum Command {
     Compile(CompileArgs),
     /// Evaluate a CheckResources request (or engine-level check inputs) against a policy directory.
     Check(CheckArgs),
+    /// Turn a PlanResources request (or engine-level plan inputs) into a filter over resource
+    /// attributes.
+    Plan(PlanArgs),
 }
 
-/// Runs a parsed command line: `stdin` feeds `check --input -`, results go to `stdout`,
+/// Runs a parsed command line: `stdin` feeds `check`/`plan --input -`, results go to `stdout`,
 /// diagnostics to `stderr`. Returns the process exit status.
 ///
 /// ```
@@ -65,6 +72,7 @@ pub fn run(
     let result = match &cli.command {
         Command::Compile(args) => compile(args, stdout, stderr),
         Command::Check(args) => check(args, stdin, stdout, stderr),
+        Command::Plan(args) => plan(args, stdin, stdout, stderr),
     };
     match result {
         Ok(exit) => exit,

@@ -1,10 +1,13 @@
 //! Reading the policy directory named on the command line.
 
+use std::io::Write;
 use std::path::Path;
 
-use authz_core::{BuildErrors, PolicySet};
+use authz_core::{BuildErrors, Engine, PolicySet};
 
 use crate::error::CliError;
+use crate::flags::EngineFlags;
+use crate::output::write_build_errors;
 
 /// Why a policy directory did not load.
 pub(crate) enum LoadError {
@@ -18,6 +21,23 @@ pub(crate) enum LoadError {
 pub(crate) fn load_policies(dir: &Path) -> Result<PolicySet, LoadError> {
     ensure_dir(dir).map_err(LoadError::Cli)?;
     PolicySet::from_dir(dir).map_err(LoadError::Build)
+}
+
+/// The engine over the policies of `dir` with the settings of `flags`, or `None` after
+/// writing the build errors to `stderr`.
+pub(crate) fn load_engine(
+    dir: &Path,
+    flags: &EngineFlags,
+    stderr: &mut dyn Write,
+) -> Result<Option<Engine>, CliError> {
+    match load_policies(dir) {
+        Ok(set) => Ok(Some(Engine::new(set, flags.config()))),
+        Err(LoadError::Cli(e)) => Err(e),
+        Err(LoadError::Build(errors)) => {
+            write_build_errors(stderr, &errors)?;
+            Ok(None)
+        }
+    }
 }
 
 /// Fails unless `dir` is an existing directory.

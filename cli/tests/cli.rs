@@ -3,38 +3,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::{json, Value};
-use tempfile::TempDir;
 
-fn authz() -> Command {
-    Command::cargo_bin("authz").unwrap()
-}
-
-fn repo_policies() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies")
-}
-
-/// A temporary directory holding `files` (`(relative path, text)`).
-fn tree(files: &[(&str, &str)]) -> TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (path, text) in files {
-        let p = dir.path().join(path);
-        fs::create_dir_all(p.parent().unwrap()).unwrap();
-        fs::write(p, text).unwrap();
-    }
-    dir
-}
-
-fn json_out(output: &[u8]) -> Value {
-    let text = std::str::from_utf8(output).unwrap();
-    assert!(text.ends_with("}\n"), "no trailing newline: {text:?}");
-    assert!(text.contains("\n  "), "not pretty-printed: {text}");
-    serde_json::from_str(text).unwrap()
-}
+#[path = "support/common.rs"]
+mod common;
+use common::{authz, json_out, repo_policies, tree};
 
 const DOC_POLICY: &str = r#"apiVersion: api.cerbos.dev/v1
 resourcePolicy:
@@ -342,7 +318,9 @@ fn compile_usage_errors_exit_2() {
         .args(["--now", "2031-01-01T00:00:00Z"])
         .assert()
         .code(2)
-        .stderr(predicate::str::contains("`--now` applies to `check` only"));
+        .stderr(predicate::str::contains(
+            "`--now` applies to `check` and `plan` only",
+        ));
     authz()
         .arg("compile")
         .arg(repo_policies())
