@@ -41,7 +41,7 @@
 //! is asserted too. A conditional filter's resources must include one that passes and one that
 //! does not, so that both sides of the filter are exercised.
 //!
-//! A case marked `skip: true` documents a planner bug (`bugs.yaml`): it runs, its failure is
+//! A case marked `skip: true` documents a planner bug (`regressions.yaml`): it runs, its failure is
 //! printed but does not fail the test, and it is announced when it starts passing. Its plans
 //! may leave out `filter`/`refusal`/`invalid` when the right shape is for the fix to decide:
 //! then only the law is asserted, and a refusal also passes.

@@ -588,7 +588,7 @@ impl Rewriter<'_> {
 
 /// `string(x)` → `type(x) == double ? @stringDouble(x) : string(x)`, so doubles are written
 /// as cel-go writes them (see `cel_env::go_format`).
-fn route_string_of_double(e: &mut IdedExpr) {
+pub(crate) fn route_string_of_double(e: &mut IdedExpr) {
     let id = e.id;
     let Expr::Call(call) = &e.expr else { return };
     let Some(arg) = call.args.first().cloned() else {

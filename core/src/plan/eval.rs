@@ -15,43 +15,8 @@ use crate::eval::activation::Activation;
 use crate::eval::values;
 use crate::request::Resource;
 
-/// Functions the planner renders with their receiver as operand 0 that are methods in CEL.
-const METHODS: &[&str] = &[
-    "startsWith",
-    "endsWith",
-    "contains",
-    "matches",
-    "lowerAscii",
-    "upperAscii",
-    "charAt",
-    "indexOf",
-    "lastIndexOf",
-    "replace",
-    "split",
-    "substring",
-    "trim",
-    "join",
-    "isSubset",
-    "intersect",
-    "except",
-    "inIPAddrRange",
-    "ancestorOf",
-    "descendentOf",
-    "immediateChildOf",
-    "immediateParentOf",
-    "overlaps",
-    "format",
-    "getSeconds",
-    "getMinutes",
-    "getHours",
-    "getFullYear",
-    "getMonth",
-    "getDayOfMonth",
-    "getDayOfWeek",
-    "getDayOfYear",
-    "getMilliseconds",
-    "getDate",
-];
+/// Functions with both forms whose method form is the one that also serves custom types.
+const METHOD_FIRST: &[&str] = &["size", "contains", "startsWith", "endsWith", "matches"];
 
 impl Filter {
     /// Whether `resource` passes the filter: [`Filter::AlwaysAllowed`] passes everything,
@@ -307,11 +272,18 @@ fn to_expr(o: &Operand) -> Result<IdedExpr, PlanError> {
                     return Ok(call(f, Some(node(Expr::Ident(ns.to_string()))), args));
                 }
             }
-            // Receiver first: a method unless only the global form exists.
+            if name == "string" && args.len() == 1 {
+                // As compiled: doubles formatted like Go's `%g`, as checks do.
+                let mut e = call(name, None, args);
+                crate::compile::expr::route_string_of_double(&mut e);
+                return Ok(e);
+            }
+            // Receiver first: the method form where only it exists, or where it is the
+            // usual form (custom types such as hierarchies only have methods: `h.size()`).
             let argc = args.len();
             let global = cel_env::check_call(name, false, argc).is_ok();
             let method = argc > 0 && cel_env::check_call(name, true, argc - 1).is_ok();
-            if method && (!global || METHODS.contains(&name)) {
+            if method && (!global || METHOD_FIRST.contains(&name)) {
                 let mut args = args;
                 let target = args.remove(0);
                 call(name, Some(target), args)
