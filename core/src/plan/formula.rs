@@ -59,6 +59,17 @@ pub(crate) const TRUE: Fm = Fm::Const(true);
 pub(crate) const FALSE: Fm = Fm::Const(false);
 
 impl Fm {
+    /// The same formula object (shared), or equal constants: a cheap test for dropping
+    /// repeats while building; structurally equal copies are merged when rendering.
+    fn same(&self, other: &Fm) -> bool {
+        match (self, other) {
+            (Fm::Const(a), Fm::Const(b)) => a == b,
+            (Fm::And(a), Fm::And(b)) | (Fm::Or(a), Fm::Or(b)) => Arc::ptr_eq(a, b),
+            (Fm::Atom(a, p), Fm::Atom(b, q)) => p == q && Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
     pub(crate) fn is_false(&self) -> bool {
         *self == FALSE
     }
@@ -70,12 +81,24 @@ impl Fm {
 
 /// `a ∧ b`, simplified.
 pub(crate) fn and(a: Fm, b: Fm) -> Fm {
-    all([a, b])
+    binary(a, b, true)
 }
 
 /// `a ∨ b`, simplified.
 pub(crate) fn or(a: Fm, b: Fm) -> Fm {
-    any([a, b])
+    binary(a, b, false)
+}
+
+/// The common cases of a two-operand junction without allocating.
+fn binary(a: Fm, b: Fm, is_and: bool) -> Fm {
+    match (&a, &b) {
+        (Fm::Const(x), _) if *x != is_and => a,
+        (_, Fm::Const(y)) if *y != is_and => b,
+        (Fm::Const(_), _) => b,
+        (_, Fm::Const(_)) => a,
+        _ if a.same(&b) => a,
+        _ => junction([a, b], is_and),
+    }
 }
 
 /// The conjunction of `items`, simplified: flattened, `true` dropped, `false` absorbing,
@@ -93,20 +116,24 @@ fn junction(items: impl IntoIterator<Item = Fm>, is_and: bool) -> Fm {
     let unit = Fm::Const(is_and);
     let zero = Fm::Const(!is_and);
     let mut out: Vec<Fm> = Vec::new();
+    // Returns false when the junction collapses to `zero`.
+    let push = |out: &mut Vec<Fm>, p: &Fm| -> bool {
+        if *p == zero {
+            return false;
+        }
+        if *p != unit && !out.iter().any(|o| o.same(p)) {
+            out.push(p.clone());
+        }
+        true
+    };
     for f in items {
-        let parts: Vec<Fm> = match f {
-            Fm::And(v) if is_and => v.to_vec(),
-            Fm::Or(v) if !is_and => v.to_vec(),
-            other => vec![other],
+        let ok = match &f {
+            Fm::And(v) if is_and => v.iter().all(|p| push(&mut out, p)),
+            Fm::Or(v) if !is_and => v.iter().all(|p| push(&mut out, p)),
+            other => push(&mut out, other),
         };
-        for p in parts {
-            if p == zero {
-                return zero;
-            }
-            if p == unit || out.contains(&p) {
-                continue;
-            }
-            out.push(p);
+        if !ok {
+            return zero;
         }
     }
     match out.len() {
@@ -212,15 +239,16 @@ fn open_operand(e: &IdedExpr) -> Tf {
             }
         }
     }
+    let shared = Arc::new(e.clone());
     if is_boolean(e) {
         Tf {
-            t: atom(e, Pol::True),
-            f: atom(e, Pol::False),
+            t: Fm::Atom(shared.clone(), Pol::True),
+            f: Fm::Atom(shared, Pol::False),
         }
     } else {
         Tf {
-            t: atom(e, Pol::EqTrue),
-            f: atom(e, Pol::EqFalse),
+            t: Fm::Atom(shared.clone(), Pol::EqTrue),
+            f: Fm::Atom(shared, Pol::EqFalse),
         }
     }
 }
@@ -293,7 +321,12 @@ mod tests {
         assert_eq!(and(TRUE, a("x")), a("x"));
         assert_eq!(and(FALSE, a("x")), FALSE);
         assert_eq!(or(TRUE, a("x")), TRUE);
-        assert_eq!(or(a("x"), a("x")), a("x"));
+        let x = a("x");
+        assert_eq!(
+            or(x.clone(), x.clone()),
+            x,
+            "a shared sub-formula is not repeated"
+        );
         assert_eq!(
             all([and(a("x"), a("y")), a("z")]),
             Fm::And(vec![a("x"), a("y"), a("z")].into())

@@ -15,12 +15,9 @@ pub(crate) fn formula(f: &Fm) -> Result<Operand, PlanError> {
         Fm::And(items) | Fm::Or(items) => {
             let op = if matches!(f, Fm::And(_)) { "and" } else { "or" };
             let mut out: Vec<Operand> = Vec::with_capacity(items.len());
-            let mut seen: Vec<String> = Vec::new();
             for i in items.iter() {
                 let o = formula(i)?;
-                let key = o.to_string();
-                if !seen.contains(&key) {
-                    seen.push(key);
+                if !out.contains(&o) {
                     out.push(o);
                 }
             }
