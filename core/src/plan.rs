@@ -223,12 +223,11 @@ pub(crate) fn plan(
     }
 
     let now_val = now.map(values::timestamp_val);
-    let aux = values::aux_val(&input.aux_data);
     let inputs = partial::Inputs {
         principal: p,
         resource: r,
         globals: &*cfg.globals,
-        aux: &*aux,
+        aux: &input.aux_data,
         now: now_val.as_deref(),
     };
     let mut walker = walk::Walker::new(

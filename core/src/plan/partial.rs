@@ -19,7 +19,7 @@ use cel::Value;
 
 use super::PlanError;
 use crate::cel_env;
-use crate::compile::expr::{EDR, REQUEST, TYPE_NAMES, VAR_PREFIX};
+use crate::compile::expr::{AUX, EDR, REQUEST, TYPE_NAMES, VAR_PREFIX};
 use crate::compile::model::Defs;
 use crate::eval::activation::Activation;
 use crate::eval::values;
@@ -42,11 +42,11 @@ pub(crate) enum Pe {
 }
 
 impl Pe {
-    fn embed(&self) -> Result<IdedExpr, PlanError> {
+    fn embed(self) -> Result<IdedExpr, PlanError> {
         match self {
-            Pe::Known(Ok(v)) => embed(v),
+            Pe::Known(Ok(v)) => embed(&v),
             Pe::Known(Err(())) => Ok(ident(ERROR_MARK)),
-            Pe::Open(e) => Ok(e.clone()),
+            Pe::Open(e) => Ok(e),
         }
     }
 }
@@ -68,7 +68,7 @@ pub(crate) struct Inputs<'a> {
     pub(crate) principal: &'a Principal,
     pub(crate) resource: &'a Resource,
     pub(crate) globals: &'a dyn Val,
-    pub(crate) aux: &'a dyn Val,
+    pub(crate) aux: &'a crate::request::AuxData,
     pub(crate) now: Option<&'a dyn Val>,
 }
 
@@ -97,6 +97,8 @@ struct VarTable {
 /// A partial evaluator for one plan request.
 pub(crate) struct Partial<'a> {
     inputs: &'a Inputs<'a>,
+    /// `request.auxData`, built on first read.
+    aux: std::sync::OnceLock<Box<dyn Val>>,
     vars: HashMap<usize, VarTable>,
     empty_list: Box<dyn Val>,
 }
@@ -208,6 +210,33 @@ pub(crate) fn resource_path(e: &IdedExpr) -> Option<Vec<&str>> {
     }
 }
 
+/// Whether identifier `name` occurs in `e`.
+fn mentions(e: &IdedExpr, name: &str) -> bool {
+    match &e.expr {
+        Expr::Ident(n) => n == name,
+        Expr::Call(c) => {
+            c.target.as_deref().is_some_and(|t| mentions(t, name))
+                || c.args.iter().any(|a| mentions(a, name))
+        }
+        Expr::Select(s) => mentions(&s.operand, name),
+        Expr::List(l) => l.elements.iter().any(|x| mentions(x, name)),
+        Expr::Map(m) => m.entries.iter().any(|en| match &en.expr {
+            EntryExpr::MapEntry(me) => mentions(&me.key, name) || mentions(&me.value, name),
+            EntryExpr::StructField(sf) => mentions(&sf.value, name),
+        }),
+        Expr::Comprehension(c) => [
+            &c.iter_range,
+            &c.accu_init,
+            &c.loop_cond,
+            &c.loop_step,
+            &c.result,
+        ]
+        .iter()
+        .any(|x| mentions(x, name)),
+        _ => false,
+    }
+}
+
 /// `math` in `math.abs(x)`: a namespace identifier (unless a comprehension variable).
 fn is_namespace_ident(t: &IdedExpr, bound: &[String]) -> bool {
     matches!(&t.expr, Expr::Ident(ns) if cel_env::is_namespace(ns) && !bound.contains(ns))
@@ -307,6 +336,7 @@ impl<'a> Partial<'a> {
     pub(crate) fn new(inputs: &'a Inputs<'a>) -> Partial<'a> {
         Partial {
             inputs,
+            aux: std::sync::OnceLock::new(),
             vars: HashMap::new(),
             empty_list: values::string_list_val(std::iter::empty()),
         }
@@ -478,7 +508,11 @@ impl<'a> Partial<'a> {
             g: inputs.globals,
             consts: &defs.consts,
             vars,
-            aux: Some(inputs.aux),
+            aux: if mentions(e, AUX) {
+                Some(&**self.aux.get_or_init(|| values::aux_val(inputs.aux)))
+            } else {
+                None
+            },
             edr: match edr {
                 Edr::Empty => Some(&*self.empty_list),
                 Edr::Known(v) => v,
