@@ -4,8 +4,10 @@
 //!
 //! Run with `cargo bench -p axum-authz --bench overhead`. Variants:
 //! - `axum_router`: a plain `axum::Router` (the baseline);
+//! - `axum_router_identity_layer`: the same router with `tower::layer::util::Identity` as
+//!   `Router::layer`, a no-op tower layer (what axum's boxing of a layered route costs);
 //! - `axum_router_noop_layer`: the same router with a pass-through `axum::middleware::from_fn`
-//!   layer, the cost of any one middleware;
+//!   layer, the cost of a typical middleware;
 //! - `authz_public`: `AuthzService`, `#[authorize(public)]` route (guard only, no decision);
 //! - `authz_rbac`: `AuthzService`, kind-level route allowed by role, principal from a header;
 //! - `authz_condition`: `AuthzService`, instance-level route: an in-memory loader and a CEL
@@ -147,8 +149,12 @@ fn overhead(c: &mut Criterion) {
             .layer(axum::middleware::from_fn(|req: Request, next: Next| {
                 next.run(req)
             }));
+    let identity = axum::Router::new()
+        .route("/hello", get(plain_hello))
+        .layer(tower::layer::util::Identity::new());
     let app = authz_app();
     bench(c, &rt, "axum_router", plain, "/hello");
+    bench(c, &rt, "axum_router_identity_layer", identity, "/hello");
     bench(c, &rt, "axum_router_noop_layer", noop, "/hello");
     bench(c, &rt, "authz_public", app.clone(), "/public");
     bench(c, &rt, "authz_rbac", app.clone(), "/rbac");

@@ -1,8 +1,8 @@
 //! The per-route check: a tower layer that resolves the principal, loads the resource, asks the
 //! engine and only then calls the handler (and so its extractors).
 //!
-//! [`AuthzRouter`](crate::AuthzRouter) installs one [`CheckLayer`] on every method of every
-//! route with `MethodRouter::route_layer`; it is not meant to be installed by hand.
+//! [`AuthzRouter`](crate::AuthzRouter) wraps the handler of every method of every route (and
+//! of every fallback) in a [`Check`] of its own; it is not meant to be installed by hand.
 //!
 //! ```
 //! # use axum_authz::{authorize, routes, AuthzRouter};
@@ -22,18 +22,20 @@ use std::future::Future;
 use std::mem;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
-use authz_core::{AuxData, DecisionRef, Effect, Engine, Resource};
+use authz_core::{Engine, Principal, Resource};
+use authz_web::{authorize, BoxError, Exchange, Site};
+use axum::body::Body;
 use axum::extract::{FromRequestParts, MatchedPath, RawPathParams, Request};
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
-use http::{Method, StatusCode};
+use http::{Extensions, Method, StatusCode};
 use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 
-use crate::extract::CurrentPrincipal;
-use crate::principal::ErasedResolve;
+use crate::extract::{CurrentPrincipal, LazyPrincipal, LazyResolve};
+use crate::principal::{ErasedResolve, ResolveFuture, ResolvePrincipal};
 use crate::problem::{problem, Rejection};
 use crate::requirement::{Declaration, Requirement};
 
@@ -56,18 +58,64 @@ pub(crate) struct Shared<S> {
     pub(crate) options: Options,
 }
 
-struct Inner<S> {
+/// Where a check is installed, which decides the `MatchedPath` it accepts.
+#[derive(Debug, Clone)]
+pub(crate) enum Mount {
+    /// A declared route template.
+    Route(Arc<str>),
+    /// The app's fallback: axum sets no `MatchedPath` there.
+    Fallback,
+    /// The fallback of a router nested at `prefix`, routed as `prefix` (when that is no route)
+    /// and as `tail` (`prefix/{*..}`).
+    NestedFallback { prefix: Arc<str>, tail: Arc<str> },
+}
+
+impl Mount {
+    /// Whether a request with `matched` as its `MatchedPath` was routed to this mount.
+    fn accepts(&self, matched: Option<&str>) -> bool {
+        match (self, matched) {
+            (Mount::Route(t), Some(m)) => same_template(m, t),
+            (Mount::Fallback, None) => true,
+            (Mount::NestedFallback { prefix, tail }, Some(m)) => {
+                same_template(m, prefix) || same_template(m, tail)
+            }
+            _ => false,
+        }
+    }
+
+    /// The route, for logs.
+    fn describe(&self) -> &str {
+        match self {
+            Mount::Route(t) => t,
+            Mount::Fallback => "<fallback>",
+            Mount::NestedFallback { tail, .. } => tail,
+        }
+    }
+}
+
+/// `matched` is `template`, or `template` behind the match of an outer axum router that mounted
+/// the finished app (`nest_service("/v1", app)` makes it `/v1` + `template`).
+fn same_template(matched: &str, template: &str) -> bool {
+    matched == template
+        || matched
+            .strip_suffix(template)
+            .is_some_and(|outer| outer.starts_with('/') && !outer.ends_with('/'))
+}
+
+/// Everything one check needs; shared by the clones of its layer and service.
+pub(crate) struct RouteCheck<S> {
     method: Option<Method>,
-    /// The route template; `None` for the fallback.
-    path: Option<Arc<str>>,
+    mount: Mount,
     declaration: Declaration<S>,
+    /// The resource of a kind-level check (kind, empty id, no attributes), built once.
+    kind_resource: Option<Resource>,
     settings: Arc<Settings<S>>,
     shared: Arc<Shared<S>>,
 }
 
 /// Layer checking one declared `(method, route)` before its handler. Cheap to clone.
 pub struct CheckLayer<S> {
-    inner: Arc<Inner<S>>,
+    inner: Arc<RouteCheck<S>>,
 }
 
 impl<S> Clone for CheckLayer<S> {
@@ -82,32 +130,30 @@ impl<S> fmt::Debug for CheckLayer<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CheckLayer")
             .field("method", &self.inner.method)
-            .field("path", &self.inner.path)
+            .field("route", &self.inner.mount.describe())
             .field("requirement", &self.inner.declaration.requirement)
             .finish_non_exhaustive()
-    }
-}
-
-impl<S> Inner<S> {
-    /// The route, for logs.
-    fn route(&self) -> &str {
-        self.path.as_deref().unwrap_or("<fallback>")
     }
 }
 
 impl<S> CheckLayer<S> {
     pub(crate) fn new(
         method: Option<Method>,
-        path: Option<Arc<str>>,
+        mount: Mount,
         declaration: Declaration<S>,
         settings: Arc<Settings<S>>,
         shared: Arc<Shared<S>>,
     ) -> Self {
+        let kind_resource = match declaration.requirement {
+            Requirement::Kind { resource, .. } => Some(Resource::new(resource, "")),
+            _ => None,
+        };
         CheckLayer {
-            inner: Arc::new(Inner {
+            inner: Arc::new(RouteCheck {
                 method,
-                path,
+                mount,
                 declaration,
+                kind_resource,
                 settings,
                 shared,
             }),
@@ -157,142 +203,159 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = ResponseFuture<I::Future>;
+    type Future = ResponseFuture<I, I::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
-    fn call(&mut self, req: Request) -> Self::Future {
-        // The readied service is the one in `self`: keep it, leave a clone behind.
-        let clone = self.inner.clone();
-        let mut inner = mem::replace(&mut self.inner, clone);
-        let c = &*self.layer.inner;
+    fn call(&mut self, mut req: Request) -> Self::Future {
+        let c = &self.layer.inner;
         let matched = req
             .extensions()
             .get::<MatchedPath>()
             .map(MatchedPath::as_str);
-        if matched != c.path.as_deref() {
+        if !c.mount.accepts(matched) {
             tracing::error!(
                 method = %req.method(),
                 path = req.uri().path(),
                 matched = ?matched,
-                declared = c.route(),
+                declared = c.mount.describe(),
                 "request reached a check declared for another route; refusing"
             );
             return ResponseFuture::ready(problem(c.shared.options.undeclared_status, None));
         }
         if c.declaration.requirement == Requirement::Public {
+            // No principal is resolved unless the handler asks for `Option<CurrentPrincipal>`.
+            let lazy: Arc<dyn LazyResolve> = Arc::clone(c) as _;
+            req.extensions_mut().insert(LazyPrincipal(lazy));
             return ResponseFuture {
-                kind: Kind::Direct {
-                    fut: inner.call(req),
+                kind: Kind::Handler {
+                    fut: self.inner.call(req),
                 },
             };
         }
-        let layer = self.layer.clone();
+        // The readied service is the one in `self`: keep it for after the decision, leave a
+        // clone behind.
+        let clone = self.inner.clone();
+        let inner = mem::replace(&mut self.inner, clone);
+        let (parts, body) = req.into_parts();
+        let check = Arc::clone(&c.settings.resolver).check(Arc::clone(c), parts);
         ResponseFuture {
-            kind: Kind::Checked {
-                fut: Box::pin(async move {
-                    let (mut parts, body) = req.into_parts();
-                    if let Some(res) = layer.refusal(&mut parts).await {
-                        return res;
-                    }
-                    match inner.call(Request::from_parts(parts, body)).await {
-                        Ok(res) => res,
-                        Err(never) => match never {},
-                    }
-                }),
+            kind: Kind::Checking {
+                check,
+                body: Some(body),
+                inner: Some(inner),
             },
         }
     }
 }
 
-impl<S: Send + Sync + 'static> CheckLayer<S> {
-    /// Resolves, loads and decides: the refusal, or `None` with the principal (and the loaded
+/// The boxed future of a check: the request's parts back (principal and loaded value in their
+/// extensions) when allowed, the refusal otherwise.
+pub(crate) type CheckFuture = Pin<Box<dyn Future<Output = Result<Parts, Response>> + Send>>;
+
+/// The check of `route` with the resolver `resolver` (the concrete type behind
+/// [`ErasedResolve`]), as one boxed future: the resolver's future is not boxed again.
+pub(crate) fn check_future<S, R>(
+    resolver: Arc<R>,
+    route: Arc<RouteCheck<S>>,
+    mut parts: Parts,
+) -> CheckFuture
+where
+    S: Send + Sync + 'static,
+    R: ResolvePrincipal<S>,
+{
+    Box::pin(async move {
+        match route.refusal(&*resolver, &mut parts).await {
+            None => Ok(parts),
+            Some(res) => Err(res),
+        }
+    })
+}
+
+impl<S: Send + Sync + 'static> RouteCheck<S> {
+    /// Resolves, loads and decides with the flow shared by the adapters
+    /// ([`authz_web::authorize`]): the refusal, or `None` with the principal (and the loaded
     /// value) in `parts.extensions`.
-    async fn refusal(&self, parts: &mut Parts) -> Option<Response> {
-        let c = &*self.inner;
-        let state = &c.shared.state;
-        let Some((kind, action)) = c.declaration.requirement.action() else {
-            // Public routes never get here; refuse rather than let anything through.
-            return Some(Rejection::Internal.into_response());
+    async fn refusal<R: ResolvePrincipal<S>>(
+        &self,
+        resolver: &R,
+        parts: &mut Parts,
+    ) -> Option<Response> {
+        let method = parts.method.clone();
+        let site = Site {
+            engine: &self.settings.engine,
+            requirement: self.declaration.requirement,
+            kind_resource: self.kind_resource.as_ref(),
+            method: method.as_str(),
+            route: self.mount.describe(),
+            log_level: self.shared.options.decision_log_level,
         };
-        let principal = match c.settings.resolver.resolve(parts, state).await {
-            Ok(Some(p)) => p,
-            Ok(None) => return Some(Rejection::Unauthenticated.into_response()),
-            Err(error) => {
-                tracing::error!(
-                    method = %parts.method,
-                    path = c.route(),
-                    %error,
-                    "principal resolver failed"
-                );
-                return Some(Rejection::Internal.into_response());
-            }
+        let mut ex = AxumExchange {
+            check: self,
+            resolver,
+            parts,
         };
-        let (resource, insert) = match (&c.declaration.requirement, c.declaration.loader) {
-            (Requirement::Instance { id_param, .. }, Some(load)) => {
-                let Some(id) = path_param(parts, id_param).await else {
-                    tracing::error!(
-                        method = %parts.method,
-                        path = c.route(),
-                        id_param,
-                        "path parameter of the resource id is missing"
-                    );
-                    return Some(Rejection::Internal.into_response());
-                };
-                match load(state, id).await {
-                    Ok(Some(loaded)) if loaded.resource.kind() == kind => {
-                        (loaded.resource, Some(loaded.insert))
-                    }
-                    Ok(Some(loaded)) => {
-                        tracing::error!(
-                            declared = kind,
-                            loaded = loaded.resource.kind(),
-                            path = c.route(),
-                            "loader returned a resource of another kind"
-                        );
-                        return Some(Rejection::Internal.into_response());
-                    }
-                    Ok(None) => return Some(Rejection::NotFound.into_response()),
-                    Err(error) => {
-                        tracing::error!(
-                            method = %parts.method,
-                            path = c.route(),
-                            resource = kind,
-                            %error,
-                            "resource loader failed"
-                        );
-                        return Some(Rejection::Internal.into_response());
-                    }
+        match authorize(&site, &mut ex).await {
+            Ok(granted) => {
+                let (principal, value) = (granted.principal, granted.value);
+                ex.parts.extensions.insert(CurrentPrincipal(principal));
+                if let Some(insert) = value {
+                    insert(&mut ex.parts.extensions);
                 }
+                None
             }
-            _ => (Resource::new(kind, ""), None),
+            Err(denial) => Some(Rejection::from(denial).into_response()),
+        }
+    }
+}
+
+/// One request of a checked route, for the shared flow.
+struct AxumExchange<'a, S, R> {
+    check: &'a RouteCheck<S>,
+    resolver: &'a R,
+    parts: &'a mut Parts,
+}
+
+impl<S: Send + Sync + 'static, R: ResolvePrincipal<S>> Exchange for AxumExchange<'_, S, R> {
+    type Value = Box<dyn FnOnce(&mut Extensions) + Send>;
+
+    async fn principal(&mut self) -> Result<Option<Principal>, BoxError> {
+        self.resolver
+            .resolve(self.parts, &self.check.shared.state)
+            .await
+    }
+
+    async fn path_param(&mut self, name: &str) -> Option<String> {
+        path_param(self.parts, name).await
+    }
+
+    async fn load(&mut self, id: String) -> Result<Option<(Resource, Self::Value)>, BoxError> {
+        let Some(load) = self.check.declaration.loader else {
+            return Err("instance-level route without a loader".into());
         };
-        let request_id = parts
+        Ok(load(&self.check.shared.state, id)
+            .await?
+            .map(|l| (l.resource, l.insert)))
+    }
+
+    fn request_id(&self) -> &str {
+        self.parts
             .headers
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let level = c.shared.options.decision_log_level;
-        let allowed = c.settings.engine.decide_with(
-            &principal,
-            &resource,
-            action,
-            &AuxData::default(),
-            |d| {
-                log_decision(level, &principal, &resource, action, request_id, &d);
-                d.effect == Effect::Allow
-            },
-        );
-        if !allowed {
-            return Some(Rejection::Forbidden.into_response());
-        }
-        parts.extensions.insert(CurrentPrincipal(principal));
-        if let Some(insert) = insert {
-            insert(&mut parts.extensions);
-        }
-        None
+            .unwrap_or("")
+    }
+}
+
+impl<S: Send + Sync + 'static> LazyResolve for RouteCheck<S> {
+    fn resolve<'a>(&'a self, parts: &'a mut Parts) -> ResolveFuture<'a> {
+        self.settings.resolver.resolve(parts, &self.shared.state)
+    }
+
+    fn route(&self) -> &str {
+        self.mount.describe()
     }
 }
 
@@ -304,59 +367,27 @@ async fn path_param(parts: &mut Parts, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
-fn log_decision(
-    level: tracing::Level,
-    principal: &authz_core::Principal,
-    resource: &Resource,
-    action: &str,
-    request_id: &str,
-    d: &DecisionRef<'_>,
-) {
-    macro_rules! emit {
-        ($lvl:expr) => {
-            tracing::event!(
-                $lvl,
-                principal = principal.id(),
-                resource.kind = resource.kind(),
-                resource.id = resource.id(),
-                action,
-                effect = d.effect.as_str(),
-                policy = d.policy,
-                rule = d.rule.unwrap_or(""),
-                request_id,
-                "authz decision"
-            )
-        };
-    }
-    match level {
-        tracing::Level::ERROR => emit!(tracing::Level::ERROR),
-        tracing::Level::WARN => emit!(tracing::Level::WARN),
-        tracing::Level::INFO => emit!(tracing::Level::INFO),
-        tracing::Level::DEBUG => emit!(tracing::Level::DEBUG),
-        _ => emit!(tracing::Level::TRACE),
-    }
-}
-
 pin_project! {
-    /// Response future of [`Check`]. A public route polls the handler's future directly; a
-    /// checked route runs resolve, load and decide in one boxed future (they are `async` user
-    /// code behind trait objects, so that path allocates once per request).
-    pub struct ResponseFuture<F> {
+    /// Response future of [`Check`]: a public route polls the handler's future directly; a
+    /// checked route first polls its check (resolve, load, decide: user `async` code behind
+    /// trait objects, so one allocation per request), then calls the handler with the service
+    /// `poll_ready` was called on.
+    pub struct ResponseFuture<I, F> {
         #[pin]
-        kind: Kind<F>,
+        kind: Kind<I, F>,
     }
 }
 
 pin_project! {
     #[project = KindProj]
-    enum Kind<F> {
-        Direct { #[pin] fut: F },
-        Checked { fut: Pin<Box<dyn Future<Output = Response> + Send>> },
+    enum Kind<I, F> {
+        Checking { check: CheckFuture, body: Option<Body>, inner: Option<I> },
+        Handler { #[pin] fut: F },
         Ready { res: Option<Response> },
     }
 }
 
-impl<F> ResponseFuture<F> {
+impl<I, F> ResponseFuture<I, F> {
     fn ready(res: Response) -> Self {
         ResponseFuture {
             kind: Kind::Ready { res: Some(res) },
@@ -364,26 +395,86 @@ impl<F> ResponseFuture<F> {
     }
 }
 
-impl<F> fmt::Debug for ResponseFuture<F> {
+impl<I, F> fmt::Debug for ResponseFuture<I, F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ResponseFuture").finish_non_exhaustive()
     }
 }
 
-impl<F> Future for ResponseFuture<F>
+impl<I, F> Future for ResponseFuture<I, F>
 where
+    I: Service<Request, Response = Response, Error = Infallible, Future = F>,
     F: Future<Output = Result<Response, Infallible>>,
 {
     type Output = Result<Response, Infallible>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.project().kind.project() {
-            KindProj::Direct { fut } => fut.poll(cx),
-            KindProj::Checked { fut } => fut.as_mut().poll(cx).map(Ok),
-            KindProj::Ready { res } => match res.take() {
-                Some(res) => Poll::Ready(Ok(res)),
-                None => Poll::Ready(Ok(problem(StatusCode::INTERNAL_SERVER_ERROR, None))),
-            },
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        loop {
+            let mut this = self.as_mut().project();
+            let next = match this.kind.as_mut().project() {
+                KindProj::Handler { fut } => return fut.poll(cx),
+                KindProj::Ready { res } => {
+                    return Poll::Ready(Ok(res
+                        .take()
+                        .unwrap_or_else(|| problem(StatusCode::INTERNAL_SERVER_ERROR, None))))
+                }
+                KindProj::Checking { check, body, inner } => {
+                    let parts = match ready!(check.as_mut().poll(cx)) {
+                        Ok(parts) => parts,
+                        Err(refusal) => return Poll::Ready(Ok(refusal)),
+                    };
+                    match (body.take(), inner.take()) {
+                        (Some(body), Some(mut inner)) => Kind::Handler {
+                            fut: inner.call(Request::from_parts(parts, body)),
+                        },
+                        // Polled again after handing over: nothing to run.
+                        _ => Kind::Ready {
+                            res: Some(problem(StatusCode::INTERNAL_SERVER_ERROR, None)),
+                        },
+                    }
+                }
+            };
+            this.kind.set(next);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_route_accepts_its_template_alone_or_behind_an_outer_match() {
+        let route = Mount::Route(Arc::from("/expenses/{id}"));
+        assert!(route.accepts(Some("/expenses/{id}")));
+        // `nest_service("/v1", app)` and `route_service("/x", app)` in an outer axum router.
+        assert!(route.accepts(Some("/v1/expenses/{id}")));
+        assert!(route.accepts(Some("/a/{b}/expenses/{id}")));
+        for other in [
+            None,
+            Some("/expenses"),
+            Some("/expenses/{id}/x"),
+            Some("x/expenses/{id}"),
+            Some("/v1//expenses/{id}"),
+            Some("/v1/"),
+        ] {
+            assert!(!route.accepts(other), "{other:?}");
+        }
+        assert!(!Mount::Route(Arc::from("/b")).accepts(Some("/ab")));
+    }
+
+    #[test]
+    fn fallbacks_accept_only_their_own_routing() {
+        assert!(Mount::Fallback.accepts(None));
+        assert!(!Mount::Fallback.accepts(Some("/expenses")));
+        let nested = Mount::NestedFallback {
+            prefix: Arc::from("/sub"),
+            tail: Arc::from("/sub/{*__authz_rest}"),
+        };
+        assert!(nested.accepts(Some("/sub")));
+        assert!(nested.accepts(Some("/sub/{*__authz_rest}")));
+        assert!(nested.accepts(Some("/v1/sub/{*__authz_rest}")));
+        assert!(!nested.accepts(None));
+        assert!(!nested.accepts(Some("/sub/items")));
     }
 }

@@ -32,17 +32,13 @@ pub struct RouteInfo {
     pub requirement: Requirement,
 }
 
-/// The problem of a route whose `(resource, action)` is unknown to `policies`, if any.
+/// The problem of a route whose `(resource, action)` is unknown to `policies`, if any
+/// (the check shared with the other adapters).
 pub(crate) fn unknown_action(
     method: &Method,
     path: &str,
     requirement: Requirement,
     policies: &PolicySet,
 ) -> Option<String> {
-    let (kind, action) = requirement.action()?;
-    (!policies.knows_action(kind, action)).then(|| {
-        format!(
-            "{method} {path}: action `{action}` on resource `{kind}` is not known to the policies"
-        )
-    })
+    authz_web::unknown_action(method.as_str(), path, requirement, policies)
 }

@@ -6,18 +6,24 @@
 //! async fn approve(CurrentPrincipal(p): CurrentPrincipal, Authorized(e): Authorized<Expense>) {
 //!     let _ = (p.id(), e);
 //! }
+//! // On a public route, the principal is resolved only if the handler asks for it.
+//! async fn home(user: Option<CurrentPrincipal>) -> String {
+//!     user.map_or("hello".into(), |CurrentPrincipal(p)| format!("hello {}", p.id()))
+//! }
 //! ```
 
 use std::any::type_name;
+use std::sync::Arc;
 
 use authz_core::Principal;
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::StatusCode;
 
 use crate::load::Slot;
-use crate::problem::problem;
+use crate::principal::ResolveFuture;
+use crate::problem::{problem, Rejection};
 
 /// The resource loaded and authorized by an instance-level `#[authorize(.., id = path(..))]`.
 ///
@@ -55,11 +61,20 @@ where
             .map(Authorized)
             .ok_or(MissingAuthorization {
                 type_name: type_name::<Authorized<T>>(),
+                public_route: false,
             })
     }
 }
 
-/// The principal the check resolved for this request (protected routes only).
+/// The principal of the request.
+///
+/// - `CurrentPrincipal`: on a protected route, the principal the check resolved and authorized.
+///   A public route resolves no principal, so there it fails with [`MissingAuthorization`] (500):
+///   a handler that needs someone logged in should declare a check.
+/// - `Option<CurrentPrincipal>`: on a protected route, always `Some`. On a public route the
+///   resolver runs when (and only when) the handler asks, at most once per request: `None` when
+///   nobody is logged in; a resolver error answers 500 (logged) rather than pretending nobody is
+///   logged in.
 #[derive(Debug, Clone)]
 pub struct CurrentPrincipal(pub Principal);
 
@@ -73,15 +88,71 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentPrincipal {
             .cloned()
             .ok_or(MissingAuthorization {
                 type_name: type_name::<CurrentPrincipal>(),
+                public_route: parts.extensions.get::<LazyPrincipal>().is_some(),
             })
     }
 }
+
+impl<S: Send + Sync> OptionalFromRequestParts<S> for CurrentPrincipal {
+    type Rejection = Rejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        if let Some(p) = parts.extensions.get::<CurrentPrincipal>() {
+            return Ok(Some(p.clone()));
+        }
+        if let Some(ResolvedPrincipal(p)) = parts.extensions.get::<ResolvedPrincipal>() {
+            return Ok(p.clone().map(CurrentPrincipal));
+        }
+        let Some(LazyPrincipal(lazy)) = parts.extensions.get::<LazyPrincipal>().cloned() else {
+            tracing::error!(
+                extractor = type_name::<Option<CurrentPrincipal>>(),
+                "the authz layer did not run for this route"
+            );
+            return Err(Rejection::Internal);
+        };
+        match lazy.resolve(parts).await {
+            Ok(p) => {
+                parts.extensions.insert(ResolvedPrincipal(p.clone()));
+                Ok(p.map(CurrentPrincipal))
+            }
+            Err(error) => {
+                tracing::error!(
+                    method = %parts.method,
+                    path = lazy.route(),
+                    %error,
+                    "principal resolver failed"
+                );
+                Err(Rejection::Internal)
+            }
+        }
+    }
+}
+
+/// Put into the requests of public routes by the check: resolves the principal on demand.
+#[derive(Clone)]
+pub(crate) struct LazyPrincipal(pub(crate) Arc<dyn LazyResolve>);
+
+/// The resolver of a route with the app state, for [`LazyPrincipal`].
+pub(crate) trait LazyResolve: Send + Sync {
+    fn resolve<'a>(&'a self, parts: &'a mut Parts) -> ResolveFuture<'a>;
+    /// The route, for logs.
+    fn route(&self) -> &str;
+}
+
+/// What a public route's [`LazyPrincipal`] resolved, kept for later extractors of the request.
+/// Not a [`CurrentPrincipal`], which only a check puts into a request.
+#[derive(Clone)]
+struct ResolvedPrincipal(Option<Principal>);
 
 /// Rejection of [`Authorized`] and [`CurrentPrincipal`] when the authz check did not run for
 /// the route (or, for `CurrentPrincipal`, the route is public): 500.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MissingAuthorization {
     type_name: &'static str,
+    public_route: bool,
 }
 
 impl MissingAuthorization {
@@ -93,11 +164,19 @@ impl MissingAuthorization {
 
 impl std::fmt::Display for MissingAuthorization {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "the authz layer did not run for this route: `{}` is not available",
-            self.type_name
-        )
+        if self.public_route {
+            write!(
+                f,
+                "`{}` is not available on a public route: declare a check, or take `Option<CurrentPrincipal>`",
+                self.type_name
+            )
+        } else {
+            write!(
+                f,
+                "the authz layer did not run for this route: `{}` is not available",
+                self.type_name
+            )
+        }
     }
 }
 

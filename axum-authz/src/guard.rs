@@ -40,7 +40,8 @@ use crate::problem::problem;
 use crate::requirement::Requirement;
 
 struct Allowed {
-    methods: Vec<Method>,
+    /// `None`: every method (the fallback of a nested router).
+    methods: Option<Vec<Method>>,
     allow: HeaderValue,
 }
 
@@ -53,9 +54,10 @@ pub(crate) struct Guard {
 }
 
 impl Guard {
+    /// `paths`: each template with its methods, `None` for every method.
     pub(crate) fn new<'a>(
         fallback: bool,
-        paths: impl IntoIterator<Item = (&'a str, Vec<Method>)>,
+        paths: impl IntoIterator<Item = (&'a str, Option<Vec<Method>>)>,
     ) -> Result<Guard, Vec<String>> {
         let mut matcher = matchit::Router::new();
         let mut allowed = Vec::new();
@@ -65,11 +67,14 @@ impl Guard {
                 problems.push(format!("path `{path}`: {e}"));
                 continue;
             }
-            if methods.contains(&Method::GET) && !methods.contains(&Method::HEAD) {
-                methods.push(Method::HEAD);
+            if let Some(methods) = &mut methods {
+                if methods.contains(&Method::GET) && !methods.contains(&Method::HEAD) {
+                    methods.push(Method::HEAD);
+                }
             }
             let allow = methods
                 .iter()
+                .flatten()
                 .map(Method::as_str)
                 .collect::<Vec<_>>()
                 .join(",");
@@ -97,8 +102,10 @@ impl Guard {
         else {
             return (!self.fallback).then(|| problem(StatusCode::NOT_FOUND, None));
         };
-        if allowed.methods.contains(method) {
-            return None;
+        match &allowed.methods {
+            None => return None,
+            Some(methods) if methods.contains(method) => return None,
+            Some(_) => {}
         }
         let mut res = problem(StatusCode::METHOD_NOT_ALLOWED, None);
         res.headers_mut()
@@ -117,6 +124,7 @@ pub struct AuthzService {
     guard: Arc<Guard>,
     routes: Arc<[RouteInfo]>,
     fallback: Option<Requirement>,
+    nested_fallbacks: Arc<[(String, Requirement)]>,
 }
 
 impl fmt::Debug for AuthzService {
@@ -124,6 +132,7 @@ impl fmt::Debug for AuthzService {
         f.debug_struct("AuthzService")
             .field("routes", &self.routes)
             .field("fallback", &self.fallback)
+            .field("nested_fallbacks", &self.nested_fallbacks)
             .finish_non_exhaustive()
     }
 }
@@ -134,18 +143,26 @@ impl AuthzService {
         guard: Guard,
         routes: Vec<RouteInfo>,
         fallback: Option<Requirement>,
+        nested_fallbacks: Vec<(String, Requirement)>,
     ) -> Self {
         AuthzService {
             router,
             guard: Arc::new(guard),
             routes: routes.into(),
             fallback,
+            nested_fallbacks: nested_fallbacks.into(),
         }
     }
 
     /// The requirement of the fallback, when one was declared.
     pub fn fallback(&self) -> Option<Requirement> {
         self.fallback
+    }
+
+    /// The fallbacks of nested routers: each full prefix (they get the unmatched paths under
+    /// it, every method) with its requirement, in the order they were nested.
+    pub fn nested_fallbacks(&self) -> &[(String, Requirement)] {
+        &self.nested_fallbacks
     }
 
     /// Every declared route with its requirement, sorted by path.

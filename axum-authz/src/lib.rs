@@ -24,7 +24,7 @@ pub use requirement::Requirement;
 pub use router::{AuthzRouter, ReadyRouter, RouterError};
 
 /// A boxed error, as returned by resolvers and loaders.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub use authz_web::BoxError;
 
 /// Items used by the code that `#[authorize]` and `routes!` generate. Not a public API.
 #[doc(hidden)]

@@ -1,4 +1,5 @@
-//! Loading the resource of an instance-level check.
+//! Loading the resource of an instance-level check: [`Load`] (shared with the other adapters
+//! through `authz-web`).
 //!
 //! ```
 //! use axum_authz::{BoxError, Load};
@@ -23,18 +24,9 @@ use std::sync::{Arc, Mutex};
 use authz_core::Resource;
 use http::Extensions;
 
+pub use authz_web::Load;
+
 use crate::BoxError;
-
-/// Loads a resource for an instance-level `#[authorize(.., id = path(".."))]` check.
-///
-/// The loaded value is handed to the handler as [`Authorized<Self>`](crate::Authorized).
-pub trait Load<S>: Sized + Send + Sync + 'static {
-    /// Loads the resource with `id`; `Ok(None)` when it does not exist (the request gets 404).
-    fn load(state: &S, id: &str) -> impl Future<Output = Result<Option<Self>, BoxError>> + Send;
-
-    /// The resource as the policies see it: kind, `id` and attributes.
-    fn to_resource(&self, id: &str) -> Resource;
-}
 
 /// A loaded resource: what the policies see, plus the typed value for the handler.
 #[doc(hidden)]

@@ -18,12 +18,17 @@ use std::fmt;
 use axum::handler::Handler;
 use axum::routing::{MethodFilter, MethodRouter};
 use http::Method;
+use tower::Layer;
 
 use crate::check::CheckLayer;
 use crate::requirement::{Declaration, Declared};
 
-/// Builds the axum method router of one method once the check layer is known.
-pub(crate) type BuildFn<S> = Box<dyn FnOnce(CheckLayer<S>) -> MethodRouter<S> + Send>;
+/// Builds the axum method router of one method once the check layer and the state are known.
+///
+/// The check wraps the handler's own service (`handler.with_state(state)`) rather than the boxed
+/// route `MethodRouter::route_layer` would give it: axum clones the endpoint per request, and
+/// a clone of the handler service allocates nothing where a clone of a route allocates.
+pub(crate) type BuildFn<S> = Box<dyn FnOnce(CheckLayer<S>, S) -> MethodRouter<S> + Send>;
 
 pub(crate) struct MethodEntry<S> {
     /// `None` for `any(handler)` (fallbacks).
@@ -80,7 +85,9 @@ where
     router.entries.push(MethodEntry {
         method: Some(method),
         declaration: declared.declaration(),
-        build: Box::new(move |layer| axum::routing::on(filter, handler).route_layer(layer)),
+        build: Box::new(move |layer, state| {
+            axum::routing::on_service(filter, layer.layer(handler.with_state(state)))
+        }),
     });
     Some(router)
 }
@@ -106,9 +113,9 @@ where
     router.entries.push(MethodEntry {
         method: None,
         declaration: declared.declaration(),
-        // `any` puts the handler in the method router's fallback slot, which `route_layer`
-        // skips: `layer` wraps it.
-        build: Box::new(move |layer| axum::routing::any(handler).layer(layer)),
+        build: Box::new(move |layer, state| {
+            axum::routing::any_service(layer.layer(handler.with_state(state)))
+        }),
     });
     Some(router)
 }

@@ -17,10 +17,12 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use authz_core::Principal;
 use http::request::Parts;
 
+use crate::check::{check_future, CheckFuture, RouteCheck};
 use crate::BoxError;
 
 /// Finds the principal of a request (from a session, a token, headers...).
@@ -56,13 +58,21 @@ where
 pub(crate) type ResolveFuture<'a> =
     Pin<Box<dyn Future<Output = Result<Option<Principal>, BoxError>> + Send + 'a>>;
 
-/// [`ResolvePrincipal`] with the future boxed, so routers with different resolver types mix.
+/// [`ResolvePrincipal`] behind a trait object, so routers with different resolver types mix.
 pub(crate) trait ErasedResolve<S>: Send + Sync {
+    /// Resolves only (the optional principal of a public route), the future boxed.
     fn resolve<'a>(&'a self, parts: &'a mut Parts, state: &'a S) -> ResolveFuture<'a>;
+
+    /// The whole check of `route`, in one boxed future that holds the resolver's future inline.
+    fn check(self: Arc<Self>, route: Arc<RouteCheck<S>>, parts: Parts) -> CheckFuture;
 }
 
-impl<S: 'static, R: ResolvePrincipal<S>> ErasedResolve<S> for R {
+impl<S: Send + Sync + 'static, R: ResolvePrincipal<S>> ErasedResolve<S> for R {
     fn resolve<'a>(&'a self, parts: &'a mut Parts, state: &'a S) -> ResolveFuture<'a> {
         Box::pin(ResolvePrincipal::resolve(self, parts, state))
+    }
+
+    fn check(self: Arc<Self>, route: Arc<RouteCheck<S>>, parts: Parts) -> CheckFuture {
+        check_future(self, route, parts)
     }
 }

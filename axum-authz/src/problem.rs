@@ -1,4 +1,5 @@
-//! Denial responses: short RFC 9457 problem details, never internals.
+//! Denial responses: short RFC 9457 problem details, never internals. The bodies come from
+//! `authz-web`, so they are the same bytes in every adapter.
 //!
 //! ```
 //! use axum::response::IntoResponse;
@@ -8,6 +9,7 @@
 //! assert_eq!(res.headers()["content-type"], "application/problem+json");
 //! ```
 
+use authz_web::{problem_json, Denial, PROBLEM_CONTENT_TYPE};
 use axum::body::Body;
 use axum::response::{IntoResponse, Response};
 use http::{header, HeaderValue, StatusCode};
@@ -36,30 +38,46 @@ impl Rejection {
             Rejection::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
+
+    fn denial(self) -> Denial {
+        match self {
+            Rejection::Unauthenticated => Denial::Unauthenticated,
+            Rejection::Forbidden => Denial::Forbidden,
+            Rejection::NotFound => Denial::NotFound,
+            Rejection::Internal => Denial::Internal,
+        }
+    }
+}
+
+impl From<Denial> for Rejection {
+    fn from(d: Denial) -> Self {
+        match d {
+            Denial::Unauthenticated => Rejection::Unauthenticated,
+            Denial::Forbidden => Rejection::Forbidden,
+            Denial::NotFound => Rejection::NotFound,
+            // `Denial` is non-exhaustive: anything new is refused as an internal error.
+            _ => Rejection::Internal,
+        }
+    }
 }
 
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
-        problem(self.status(), None)
+        with_body(self.status(), Body::from(self.denial().body()))
     }
 }
 
 /// A problem-details response for `status`, with an optional `detail`.
 pub(crate) fn problem(status: StatusCode, detail: Option<&str>) -> Response {
-    let title = status.canonical_reason().unwrap_or("Error");
-    let mut body = serde_json::json!({
-        "type": "about:blank",
-        "title": title,
-        "status": status.as_u16(),
-    });
-    if let (Some(detail), Some(obj)) = (detail, body.as_object_mut()) {
-        obj.insert("detail".into(), detail.into());
-    }
-    let mut res = Response::new(Body::from(body.to_string()));
+    with_body(status, Body::from(problem_json(status.as_u16(), detail)))
+}
+
+fn with_body(status: StatusCode, body: Body) -> Response {
+    let mut res = Response::new(body);
     *res.status_mut() = status;
     res.headers_mut().insert(
         header::CONTENT_TYPE,
-        HeaderValue::from_static("application/problem+json"),
+        HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
     );
     res
 }
@@ -77,6 +95,7 @@ mod tests {
             (Rejection::Internal, 500),
         ] {
             assert_eq!(r.into_response().status().as_u16(), code);
+            assert_eq!(Rejection::from(r.denial()), r);
         }
     }
 }

@@ -1,5 +1,6 @@
 //! What a route requires before its handler runs: no decision, a kind-level or an
-//! instance-level check.
+//! instance-level check ([`Requirement`], shared with the other adapters through
+//! `authz-web`).
 //!
 //! ```
 //! use axum_authz::Requirement;
@@ -9,61 +10,9 @@
 
 use std::fmt;
 
+pub use authz_web::Requirement;
+
 use crate::load::LoaderFn;
-
-/// The authorization a route declared with `#[authorize(...)]`, as listed by
-/// [`AuthzService::routes`](crate::AuthzService::routes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Requirement {
-    /// `#[authorize(public)]`: no principal is resolved and no decision is made.
-    Public,
-    /// `#[authorize(resource = "..", action = "..")]`: checked on the resource kind, with an
-    /// empty id and no attributes.
-    Kind {
-        /// The resource kind.
-        resource: &'static str,
-        /// The action.
-        action: &'static str,
-    },
-    /// `#[authorize(resource = "..", action = "..", id = path(".."))]`: the resource is loaded
-    /// by its [`Load`](crate::Load) implementation and checked with its attributes.
-    Instance {
-        /// The resource kind.
-        resource: &'static str,
-        /// The action.
-        action: &'static str,
-        /// The path parameter holding the resource id.
-        id_param: &'static str,
-    },
-}
-
-impl Requirement {
-    /// The `(resource kind, action)` checked, or `None` for [`Requirement::Public`].
-    pub fn action(&self) -> Option<(&'static str, &'static str)> {
-        match *self {
-            Requirement::Public => None,
-            Requirement::Kind { resource, action }
-            | Requirement::Instance {
-                resource, action, ..
-            } => Some((resource, action)),
-        }
-    }
-}
-
-impl fmt::Display for Requirement {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Requirement::Public => f.write_str("public"),
-            Requirement::Kind { resource, action } => write!(f, "{resource}:{action}"),
-            Requirement::Instance {
-                resource,
-                action,
-                id_param,
-            } => write!(f, "{resource}:{action} (id from path `{id_param}`)"),
-        }
-    }
-}
 
 /// A requirement plus, for the instance form, the type-erased loader of the resource.
 #[doc(hidden)]

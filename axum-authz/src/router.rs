@@ -28,7 +28,7 @@ use axum::extract::Request;
 use axum::routing::MethodRouter;
 use http::{Method, StatusCode};
 
-use crate::check::{CheckLayer, Options, Settings, Shared};
+use crate::check::{CheckLayer, Mount, Options, Settings, Shared};
 use crate::coverage::{unknown_action, RouteInfo};
 use crate::guard::{AuthzService, Guard};
 use crate::method_router::{AuthzMethodRouter, BuildFn};
@@ -41,6 +41,15 @@ struct FallbackEntry<S> {
     settings: Arc<Settings<S>>,
     build: BuildFn<S>,
 }
+
+/// The fallback of a router nested at `prefix` (the full prefix, after every `nest`).
+struct NestedFallback<S> {
+    prefix: String,
+    entry: FallbackEntry<S>,
+}
+
+/// The name of the catch-all parameter of a nested fallback's route, `prefix/{*__authz_rest}`.
+const REST_PARAM: &str = "__authz_rest";
 
 struct Pending<S> {
     path: String,
@@ -62,6 +71,7 @@ pub struct AuthzRouter<S = ()> {
     settings: Arc<Settings<S>>,
     routes: Vec<Pending<S>>,
     fallback: Option<FallbackEntry<S>>,
+    nested_fallbacks: Vec<NestedFallback<S>>,
     problems: Vec<String>,
     options: Options,
     strict_actions: bool,
@@ -97,6 +107,7 @@ where
             }),
             routes: Vec::new(),
             fallback: None,
+            nested_fallbacks: Vec::new(),
             problems: Vec::new(),
             options: Options {
                 decision_log_level: tracing::Level::INFO,
@@ -137,6 +148,11 @@ where
     /// Sets the handler of requests no route matches: `.fallback(routes!(any(not_found)))`.
     /// Its `#[authorize]` must be `public` or kind-level (a fallback has no path parameters).
     /// Without a fallback, unknown paths get a 404 problem response before routing.
+    ///
+    /// When this router is [nested](Self::nest) at a prefix, its fallback gets the unmatched
+    /// paths under the prefix (the prefix itself and `prefix/...`), as with `axum::Router::nest`;
+    /// it is routed as `prefix/{*__authz_rest}`, so a route with a catch-all at the same place
+    /// is a conflict reported by `into_service`.
     #[must_use]
     pub fn fallback(mut self, handler: AuthzMethodRouter<S>) -> Self {
         let mut entries = handler.entries.into_iter();
@@ -173,6 +189,7 @@ where
     #[must_use]
     pub fn merge(mut self, other: AuthzRouter<S>) -> Self {
         self.routes.extend(other.routes);
+        self.nested_fallbacks.extend(other.nested_fallbacks);
         self.problems.extend(other.problems);
         if let Some(f) = other.fallback {
             self.set_fallback(f);
@@ -182,7 +199,8 @@ where
 
     /// Adds every route of `other` under `prefix` (`/api` + `/expenses` = `/api/expenses`,
     /// `/api` + `/` = `/api`). Unlike `axum::Router::nest`, the prefix is not stripped from the
-    /// URI the handler sees.
+    /// URI the handler sees. A [fallback](Self::fallback) of `other` gets the unmatched paths
+    /// under `prefix`.
     #[must_use]
     pub fn nest(mut self, prefix: &str, other: AuthzRouter<S>) -> Self {
         if !prefix.starts_with('/') || prefix == "/" || prefix.contains(['{', '}', '*']) {
@@ -200,10 +218,15 @@ where
             self.routes.push(r);
         }
         self.problems.extend(other.problems);
-        if other.fallback.is_some() {
-            self.problems.push(format!(
-                "nest `{prefix}`: a nested router cannot have a fallback (not supported yet)"
-            ));
+        if let Some(entry) = other.fallback {
+            self.nested_fallbacks.push(NestedFallback {
+                prefix: prefix.to_owned(),
+                entry,
+            });
+        }
+        for mut f in other.nested_fallbacks {
+            f.prefix = format!("{prefix}{}", f.prefix);
+            self.nested_fallbacks.push(f);
         }
         self
     }
@@ -236,16 +259,27 @@ where
     /// # Errors
     /// The messages, when there is at least one.
     pub fn check_actions(&self, policies: &PolicySet) -> Result<(), Vec<String>> {
-        let fallback = self
-            .fallback
-            .iter()
-            .map(|f| (&Method::GET, "<fallback>", f.declaration.requirement));
+        let fallback = self.fallback.iter().map(|f| {
+            (
+                &Method::GET,
+                "<fallback>".to_owned(),
+                f.declaration.requirement,
+            )
+        });
+        let nested = self.nested_fallbacks.iter().map(|f| {
+            (
+                &Method::GET,
+                format!("{}/* (fallback)", f.prefix),
+                f.entry.declaration.requirement,
+            )
+        });
         let problems: Vec<String> = self
             .routes
             .iter()
-            .map(|r| (&r.method, r.path.as_str(), r.declaration.requirement))
+            .map(|r| (&r.method, r.path.clone(), r.declaration.requirement))
             .chain(fallback)
-            .filter_map(|(m, p, r)| unknown_action(m, p, r, policies))
+            .chain(nested)
+            .filter_map(|(m, p, r)| unknown_action(m, &p, r, policies))
             .collect();
         if problems.is_empty() {
             Ok(())
@@ -308,11 +342,50 @@ where
                 &f.settings.engine.policies(),
             ));
         }
+        // Each nested fallback: its prefix, its catch-all route, and whether it also serves the
+        // prefix itself (when no route is declared there).
+        let mut nested = Vec::new();
+        for (i, f) in self.nested_fallbacks.iter().enumerate() {
+            if self.nested_fallbacks[..i]
+                .iter()
+                .any(|o| o.prefix == f.prefix)
+            {
+                problems.push(format!(
+                    "nest `{}`: two nested routers with a fallback at the same prefix",
+                    f.prefix
+                ));
+            }
+            if self.strict_actions {
+                problems.extend(unknown_action(
+                    &Method::GET,
+                    &format!("{}/* (fallback)", f.prefix),
+                    f.entry.declaration.requirement,
+                    &f.entry.settings.engine.policies(),
+                ));
+            }
+            let tail = format!("{}/{{*{REST_PARAM}}}", f.prefix);
+            let serves_prefix = !by_path.contains_key(&f.prefix);
+            nested.push((tail, serves_prefix));
+        }
+        let nested_paths =
+            self.nested_fallbacks
+                .iter()
+                .zip(&nested)
+                .flat_map(|(f, (tail, serves_prefix))| {
+                    let prefix = serves_prefix.then_some((f.prefix.as_str(), None));
+                    [Some((tail.as_str(), None)), prefix].into_iter().flatten()
+                });
         let guard = Guard::new(
             self.fallback.is_some(),
             by_path
                 .iter()
-                .map(|(p, rs)| (p.as_str(), rs.iter().map(|r| r.method.clone()).collect())),
+                .map(|(p, rs)| {
+                    (
+                        p.as_str(),
+                        Some(rs.iter().map(|r| r.method.clone()).collect()),
+                    )
+                })
+                .chain(nested_paths),
         );
         let guard = match guard {
             Ok(g) => g,
@@ -337,12 +410,12 @@ where
             for r in routes {
                 let layer = CheckLayer::new(
                     Some(r.method),
-                    Some(Arc::clone(&template)),
+                    Mount::Route(Arc::clone(&template)),
                     r.declaration,
                     r.settings,
                     Arc::clone(&shared),
                 );
-                let built = (r.build)(layer);
+                let built = (r.build)(layer, state.clone());
                 methods = Some(match methods {
                     None => built,
                     Some(m) => m.merge(built),
@@ -352,15 +425,40 @@ where
                 router = router.route(&path, m);
             }
         }
+        let mut nested_infos = Vec::new();
+        for (f, (tail, serves_prefix)) in self.nested_fallbacks.into_iter().zip(nested) {
+            nested_infos.push((f.prefix.clone(), f.entry.declaration.requirement));
+            let prefix: Arc<str> = Arc::from(f.prefix.as_str());
+            let methods = (f.entry.build)(
+                CheckLayer::new(
+                    None,
+                    Mount::NestedFallback {
+                        prefix: Arc::clone(&prefix),
+                        tail: Arc::from(tail.as_str()),
+                    },
+                    f.entry.declaration,
+                    f.entry.settings,
+                    Arc::clone(&shared),
+                ),
+                state.clone(),
+            );
+            if serves_prefix {
+                router = router.route(&prefix, methods.clone());
+            }
+            router = router.route(&tail, methods);
+        }
         let fallback = self.fallback.as_ref().map(|f| f.declaration.requirement);
         let router = match self.fallback {
-            Some(f) => router.fallback((f.build)(CheckLayer::new(
-                None,
-                None,
-                f.declaration,
-                f.settings,
-                Arc::clone(&shared),
-            ))),
+            Some(f) => router.fallback((f.build)(
+                CheckLayer::new(
+                    None,
+                    Mount::Fallback,
+                    f.declaration,
+                    f.settings,
+                    Arc::clone(&shared),
+                ),
+                state.clone(),
+            )),
             None => router.fallback(move |req: Request| async move {
                 tracing::error!(
                     method = %req.method(),
@@ -375,6 +473,7 @@ where
             guard,
             infos,
             fallback,
+            nested_infos,
         ))
     }
 }

@@ -11,8 +11,8 @@ use axum::body::Body;
 use axum::extract::{FromRequestParts, State};
 use axum::response::Response;
 use axum_authz::{
-    authorize, routes, Authorized, AuthzRouter, AuthzService, BoxError, CurrentPrincipal, Load,
-    Requirement, RouteInfo,
+    authorize, routes, Authorized, AuthzMethodRouter, AuthzRouter, AuthzService, BoxError,
+    CurrentPrincipal, Load, Requirement, RouteInfo,
 };
 use http::request::Parts;
 use http::{Method, Request, StatusCode};
@@ -54,6 +54,7 @@ resourcePolicy:
 struct Hits {
     handler: AtomicUsize,
     extractor: AtomicUsize,
+    resolver: AtomicUsize,
 }
 
 #[derive(Clone)]
@@ -185,8 +186,9 @@ fn engine() -> Engine {
 /// `x-user: alice`, `x-roles: user,admin`.
 fn resolver(
     parts: &Parts,
-    _: &AppState,
+    state: &AppState,
 ) -> impl std::future::Future<Output = Result<Option<Principal>, BoxError>> + Send + use<> {
+    state.hits.resolver.fetch_add(1, Ordering::SeqCst);
     let header = |name: &str| {
         parts
             .headers
@@ -260,6 +262,10 @@ impl App {
 
     fn extractor_hits(&self) -> usize {
         self.state.hits.extractor.load(Ordering::SeqCst)
+    }
+
+    fn resolver_calls(&self) -> usize {
+        self.state.hits.resolver.load(Ordering::SeqCst)
     }
 }
 
@@ -415,10 +421,12 @@ async fn extractor_without_its_check_is_500_naming_the_type() {
     assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
     let body = body(res).await;
     assert!(
-        body.contains("the authz layer did not run for this route"),
+        body.contains("CurrentPrincipal` is not available on a public route"),
         "{body}"
     );
-    assert!(body.contains("CurrentPrincipal"), "{body}");
+    assert!(body.contains("Option<CurrentPrincipal>"), "{body}");
+    // A public route never resolves a principal unless the handler asks for one.
+    assert_eq!(app.resolver_calls(), 0);
 }
 
 #[tokio::test]
@@ -606,9 +614,302 @@ fn fallback_misuse_is_reported() {
             .merge(AuthzRouter::new(engine(), resolver).fallback(routes!(any(not_found)))),
     );
     assert!(p.contains("fallback: declared more than once"), "{p}");
-    let p = problems(router().nest(
-        "/sub",
-        AuthzRouter::new(engine(), resolver).fallback(routes!(any(not_found))),
-    ));
-    assert!(p.contains("nested router cannot have a fallback"), "{p}");
+    let with_fallback = || AuthzRouter::new(engine(), resolver).fallback(routes!(any(not_found)));
+    let p = problems(
+        router()
+            .nest("/sub", with_fallback())
+            .nest("/sub", with_fallback()),
+    );
+    assert!(
+        p.contains("nest `/sub`: two nested routers with a fallback at the same prefix"),
+        "{p}"
+    );
+    // The nested fallback is routed as `/sub/{*__authz_rest}`: a catch-all there conflicts.
+    let p = problems(
+        router()
+            .route("/sub/{*rest}", routes!(get(health)))
+            .nest("/sub", with_fallback()),
+    );
+    assert!(p.contains("path `/sub/{*__authz_rest}`"), "{p}");
+}
+
+// ----- The principal on public routes: resolved only when the handler asks -----
+
+#[authorize(public)]
+async fn greet(user: Option<CurrentPrincipal>) -> String {
+    match user {
+        Some(CurrentPrincipal(p)) => format!("hello {}", p.id()),
+        None => "hello stranger".to_owned(),
+    }
+}
+
+#[authorize(public)]
+async fn greet_twice(a: Option<CurrentPrincipal>, b: Option<CurrentPrincipal>) -> String {
+    let id = |u: Option<CurrentPrincipal>| u.map_or("-".to_owned(), |p| p.0.id().to_owned());
+    format!("{} {}", id(a), id(b))
+}
+
+#[authorize(resource = "expense", action = "list")]
+async fn list_as(user: Option<CurrentPrincipal>) -> String {
+    user.map_or("none".to_owned(), |p| p.0.id().to_owned())
+}
+
+fn greeting_app() -> App {
+    let state = state();
+    let svc = router()
+        .route("/greet", routes!(get(greet)))
+        .route("/greet-twice", routes!(get(greet_twice)))
+        .route("/list-as", routes!(get(list_as)))
+        .with_state(state.clone())
+        .into_service()
+        .unwrap();
+    App { svc, state }
+}
+
+#[tokio::test]
+async fn a_public_route_resolves_an_optional_principal_on_demand() {
+    let app = greeting_app();
+    let res = app.call(Method::GET, "/greet", ALICE).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(body(res).await, "hello alice");
+    let res = app.call(Method::GET, "/greet", None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(body(res).await, "hello stranger");
+    assert_eq!(app.resolver_calls(), 2);
+
+    // Asked twice, resolved once.
+    let res = app.call(Method::GET, "/greet-twice", ALICE).await;
+    assert_eq!(body(res).await, "alice alice");
+    let res = app.call(Method::GET, "/greet-twice", None).await;
+    assert_eq!(body(res).await, "- -");
+    assert_eq!(app.resolver_calls(), 4);
+
+    // A public route whose handler does not ask resolves nothing.
+    let res = app.call(Method::GET, "/health", ALICE).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(app.resolver_calls(), 4);
+}
+
+#[tokio::test]
+async fn a_failing_resolver_on_a_public_route_is_500_not_anonymous() {
+    let app = greeting_app();
+    let res = app
+        .call(Method::GET, "/greet", Some(("crash", "user")))
+        .await;
+    assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(
+        body(res).await,
+        r#"{"type":"about:blank","title":"Internal Server Error","status":500}"#
+    );
+    assert_eq!(app.resolver_calls(), 1);
+}
+
+#[tokio::test]
+async fn an_optional_principal_on_a_checked_route_is_the_checked_one() {
+    let app = greeting_app();
+    let res = app.call(Method::GET, "/list-as", ALICE).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(body(res).await, "alice");
+    // The check resolved it; the extractor did not resolve again.
+    assert_eq!(app.resolver_calls(), 1);
+    // Still checked: no principal is 401, the handler does not run with `None`.
+    let res = app.call(Method::GET, "/list-as", None).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = app.call(Method::GET, "/list-as", AUDITOR).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+
+// ----- Fallbacks of nested routers -----
+
+fn sub_router(fallback: AuthzMethodRouter<AppState>) -> AuthzRouter<AppState> {
+    AuthzRouter::new(engine(), resolver)
+        .route("/items", routes!(get(list)))
+        .fallback(fallback)
+}
+
+fn app_of(router: AuthzRouter<AppState>) -> App {
+    let state = state();
+    let svc = router.with_state(state.clone()).into_service().unwrap();
+    App { svc, state }
+}
+
+#[tokio::test]
+async fn a_nested_fallback_gets_the_unmatched_paths_under_its_prefix() {
+    let app = app_of(router().nest("/sub", sub_router(routes!(any(not_found)))));
+    assert_eq!(
+        app.svc.nested_fallbacks(),
+        [("/sub".to_owned(), Requirement::Public)]
+    );
+    for (method, uri) in [
+        (Method::GET, "/sub/nope"),
+        (Method::POST, "/sub/a/b/c"),
+        (Method::DELETE, "/sub"),
+    ] {
+        let res = app.call(method, uri, None).await;
+        assert_eq!(res.status(), StatusCode::IM_A_TEAPOT, "{uri}");
+        assert_eq!(body(res).await, "custom not found");
+    }
+    assert_eq!(app.handler_hits(), 3);
+    // Declared routes under the prefix win, and keep their 405.
+    let res = app.call(Method::GET, "/sub/items", ALICE).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(body(res).await, "list");
+    let res = app.call(Method::GET, "/sub/items", None).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = app.call(Method::PATCH, "/sub/items", ALICE).await;
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    // Outside the prefix: no fallback, 404 before routing. As with `axum::Router::nest`, `/sub/`
+    // is not under the prefix (a catch-all matches one character or more).
+    for uri in ["/nope", "/subway", "/su", "/sub/"] {
+        let res = app.call(Method::GET, uri, ALICE).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{uri}");
+    }
+    assert_eq!(app.handler_hits(), 4);
+}
+
+#[tokio::test]
+async fn a_checked_nested_fallback_is_checked() {
+    let app = app_of(router().nest("/sub", sub_router(routes!(any(checked_fallback)))));
+    let res = app.call(Method::GET, "/sub/nope", None).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = app.call(Method::PUT, "/sub", AUDITOR).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!((app.handler_hits(), app.extractor_hits()), (0, 0));
+    let res = app.call(Method::POST, "/sub/x/y", ALICE).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(body(res).await, "fallback");
+    assert_eq!((app.handler_hits(), app.extractor_hits()), (1, 1));
+}
+
+#[tokio::test]
+async fn nested_fallbacks_compose_with_nesting_merging_and_the_top_fallback() {
+    let inner =
+        AuthzRouter::new(engine(), resolver).nest("/b", sub_router(routes!(any(not_found))));
+    let app = app_of(
+        router()
+            .merge(AuthzRouter::new(engine(), resolver).nest("/a", inner))
+            .fallback(routes!(any(checked_fallback))),
+    );
+    assert_eq!(
+        app.svc.nested_fallbacks(),
+        [("/a/b".to_owned(), Requirement::Public)]
+    );
+    let res = app.call(Method::GET, "/a/b/x", None).await;
+    assert_eq!(res.status(), StatusCode::IM_A_TEAPOT);
+    let res = app.call(Method::GET, "/a/b/items", ALICE).await;
+    assert_eq!(body(res).await, "list");
+    // Outside `/a/b`: the top-level fallback, with its own check.
+    let res = app.call(Method::GET, "/a/x", None).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = app.call(Method::GET, "/a/x", ALICE).await;
+    assert_eq!(body(res).await, "fallback");
+}
+
+#[test]
+fn strict_actions_covers_nested_fallbacks() {
+    let err = router()
+        .nest("/sub", sub_router(routes!(any(frobnicate))))
+        .strict_actions(true)
+        .with_state(state())
+        .into_service()
+        .unwrap_err();
+    assert_eq!(
+        err.problems(),
+        ["GET /sub/* (fallback): action `frobnicate` on resource `expense` is not known to the policies"]
+    );
+    let problems = router()
+        .nest("/sub", sub_router(routes!(any(frobnicate))))
+        .check_actions(&engine().policies())
+        .unwrap_err();
+    assert_eq!(problems.len(), 1);
+}
+
+// ----- Pitfalls of "check before the handler" (research/ecosystem.md §4) -----
+
+#[tokio::test]
+async fn the_app_mounted_in_a_plain_axum_router_keeps_every_check() {
+    let app = App::new();
+    let outer = |svc: AuthzService| {
+        [
+            ("/v1", axum::Router::new().nest_service("/v1", svc.clone())),
+            ("", axum::Router::new().fallback_service(svc.clone())),
+            ("", axum::Router::new().route_service("/expenses/{id}", svc)),
+        ]
+    };
+    for (prefix, outer) in outer(app.svc.clone()) {
+        let call = |method: Method, uri: &str, who: Option<(&str, &str)>| {
+            let mut req = Request::builder()
+                .method(method)
+                .uri(format!("{prefix}{uri}"));
+            if let Some((user, roles)) = who {
+                req = req.header("x-user", user).header("x-roles", roles);
+            }
+            outer.clone().oneshot(req.body(Body::empty()).unwrap())
+        };
+        let res = call(Method::GET, "/expenses/e1", ALICE).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{prefix}");
+        assert_eq!(body(res).await, "alice sees expense of alice");
+        let res = call(Method::GET, "/expenses/e2", ALICE).await.unwrap();
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{prefix}");
+        let res = call(Method::GET, "/expenses/e1", None).await.unwrap();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{prefix}");
+        let res = call(Method::PATCH, "/expenses/e1", ADMIN).await.unwrap();
+        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED, "{prefix}");
+    }
+    assert_eq!(app.handler_hits(), 3);
+    let nested = axum::Router::new().nest_service("/v1", app.svc.clone());
+    let req = Request::get("/v1/nope").body(Body::empty()).unwrap();
+    let res = nested.oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+}
+
+#[tokio::test]
+async fn the_loaded_id_is_the_percent_decoded_one_the_handler_sees() {
+    let app = App::new();
+    // `e%32` is `e2`, bob's: the check must load and decide on `e2`, not on `e%32`.
+    let res = app.call(Method::GET, "/expenses/e%32", ALICE).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = app.call(Method::GET, "/expenses/e%32", BOB).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(body(res).await, "bob sees expense of bob");
+}
+
+#[tokio::test]
+async fn unusual_methods_and_path_spellings_fail_closed() {
+    let app = App::new();
+    for method in [
+        Method::OPTIONS,
+        Method::TRACE,
+        Method::CONNECT,
+        Method::from_bytes(b"FROB").unwrap(),
+    ] {
+        let res = app.call(method.clone(), "/expenses", ADMIN).await;
+        assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED, "{method}");
+        assert_eq!(res.headers()["allow"], "GET,POST,HEAD");
+    }
+    for uri in [
+        "//expenses",
+        "/expenses/",
+        "/EXPENSES",
+        "/expenses/e1/",
+        "/health/",
+    ] {
+        let res = app.call(Method::GET, uri, ADMIN).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{uri}");
+    }
+    assert_eq!((app.handler_hits(), app.extractor_hits()), (0, 0));
+}
+
+#[tokio::test]
+async fn head_follows_the_get_declaration() {
+    let app = App::new();
+    let res = app.call(Method::HEAD, "/expenses", None).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = app.call(Method::HEAD, "/api/reports", ALICE).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!((app.handler_hits(), app.extractor_hits()), (0, 0));
+    let res = app.call(Method::HEAD, "/health", None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(app.handler_hits(), 1);
 }

@@ -1,14 +1,38 @@
-//! Expansion of `#[authorize]`: the function as written plus its hidden companion.
+//! Expansion of `#[authorize]`: the function as written plus its hidden companion
+//! `__authz_<fn>`, whose shape depends on the framework ([`axum`], [`actix`]). Parsing and
+//! validation are the same for both.
+
+mod actix;
+mod axum;
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote, quote_spanned};
+use quote::quote;
 use syn::spanned::Spanned;
 use syn::ItemFn;
 
 use crate::args::Args;
 use crate::validate::{validate, Form};
 
-pub(crate) fn authorize(attr: TokenStream, item: TokenStream) -> TokenStream {
+/// The adapter crate a macro expands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Framework {
+    /// `axum-authz`.
+    Axum,
+    /// `actix-authz`.
+    Actix,
+}
+
+impl Framework {
+    /// The absolute path of the adapter crate.
+    pub(crate) fn krate(self) -> TokenStream {
+        match self {
+            Framework::Axum => quote!(::axum_authz),
+            Framework::Actix => quote!(::actix_authz),
+        }
+    }
+}
+
+pub(crate) fn authorize(attr: TokenStream, item: TokenStream, fw: Framework) -> TokenStream {
     let f: ItemFn = match syn::parse2(item.clone()) {
         Ok(f) => f,
         Err(_) => {
@@ -20,10 +44,18 @@ pub(crate) fn authorize(attr: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#item #e);
         }
     };
-    let form = syn::parse2::<Args>(attr).and_then(|args| validate(args, &f));
+    let form = syn::parse2::<Args>(attr)
+        .and_then(|args| validate(args, &f))
+        .and_then(|form| match fw {
+            Framework::Axum => Ok(form),
+            Framework::Actix => actix::check(&f).map(|()| form),
+        });
     match form {
         Ok(form) => {
-            let companion = companion(&f, &form);
+            let companion = match fw {
+                Framework::Axum => axum::companion(&f, &form),
+                Framework::Actix => actix::companion(&f, &form),
+            };
             quote!(#f #companion)
         }
         Err(e) => {
@@ -33,34 +65,11 @@ pub(crate) fn authorize(attr: TokenStream, item: TokenStream) -> TokenStream {
     }
 }
 
-fn companion(f: &ItemFn, form: &Form) -> TokenStream {
+/// What both companions share: the name, the `cfg`s of the handler (so the companion exists
+/// exactly when the handler does), and the struct itself.
+pub(crate) fn companion_struct(f: &ItemFn) -> (syn::Ident, Vec<&syn::Attribute>, TokenStream) {
     let vis = &f.vis;
-    let name = format_ident!("__authz_{}", f.sig.ident);
-    let p = quote!(::axum_authz::__private);
-    let (bounds, body) = match form {
-        Form::Public => (quote!(), quote!(#p::Declaration::public())),
-        Form::Kind { resource, action } => {
-            (quote!(), quote!(#p::Declaration::kind(#resource, #action)))
-        }
-        Form::Instance {
-            resource,
-            action,
-            id_param,
-            ty,
-        } => {
-            let load_bound = quote_spanned!(ty.span()=> #ty: ::axum_authz::Load<__S>,);
-            (
-                quote!(where __S: ::core::marker::Sync + 'static, #load_bound),
-                quote!(#p::Declaration::instance(
-                    #resource,
-                    #action,
-                    #id_param,
-                    #p::load_erased::<__S, #ty>,
-                )),
-            )
-        }
-    };
-    // The companion exists exactly when the handler does.
+    let name = quote::format_ident!("__authz_{}", f.sig.ident);
     let cfgs: Vec<_> = f
         .attrs
         .iter()
@@ -70,19 +79,27 @@ fn companion(f: &ItemFn, form: &Form) -> TokenStream {
         "Authorization declared by `#[authorize]` on [`{}`].",
         f.sig.ident
     );
-    quote! {
+    let item = quote! {
         #(#cfgs)*
         #[doc = #doc]
         #[doc(hidden)]
         #[allow(non_camel_case_types)]
         #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug)]
         #vis struct #name;
+    };
+    (name, cfgs, item)
+}
 
-        #(#cfgs)*
-        impl<__S> #p::Declared<__S> for #name #bounds {
-            fn declaration(&self) -> #p::Declaration<__S> {
-                #body
-            }
-        }
+/// `Form` → the `Declaration` constructor call (without the loader for instance checks).
+pub(crate) fn form_args(form: &Form) -> TokenStream {
+    match form {
+        Form::Public => quote!(),
+        Form::Kind { resource, action } => quote!(#resource, #action),
+        Form::Instance {
+            resource,
+            action,
+            id_param,
+            ..
+        } => quote!(#resource, #action, #id_param),
     }
 }

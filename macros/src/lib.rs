@@ -1,6 +1,11 @@
-//! Macros of `axum-authz`: `#[authorize(...)]` declares what a handler requires, `routes!`
-//! registers declared handlers. Use them through `axum_authz`, which re-exports both and holds
-//! the `__private` items the expansions refer to.
+//! Macros of `axum-authz` and `actix-authz`: `#[authorize(...)]` declares what a handler
+//! requires, `routes!` registers declared handlers. Use them through the adapter crate, which
+//! re-exports them and holds the `__private` items the expansions refer to.
+//!
+//! Parsing (`args.rs`) and validation (`validate.rs`) are shared; only the generated
+//! companion differs (`expand/axum.rs`, `expand/actix.rs`), so both adapters accept and refuse
+//! exactly the same declarations. `actix_authz` re-exports [`actix_authorize`] and
+//! [`actix_routes`] as `authorize` and `routes`.
 
 mod args;
 mod expand;
@@ -9,7 +14,10 @@ mod validate;
 
 use proc_macro::TokenStream;
 
-/// Declares the authorization of an async handler; see the `axum_authz` crate documentation.
+use expand::Framework;
+
+/// Declares the authorization of an async axum handler; see the `axum_authz` crate
+/// documentation.
 ///
 /// Forms: `#[authorize(resource = "expense", action = "create")]` (kind-level),
 /// `#[authorize(resource = "expense", action = "approve", id = path("id"))]` (instance-level,
@@ -19,7 +27,7 @@ use proc_macro::TokenStream;
 /// for [`routes!`].
 #[proc_macro_attribute]
 pub fn authorize(attr: TokenStream, item: TokenStream) -> TokenStream {
-    expand::authorize(attr.into(), item.into()).into()
+    expand::authorize(attr.into(), item.into(), Framework::Axum).into()
 }
 
 /// Builds an `AuthzMethodRouter` from `method(handler)` pairs:
@@ -34,5 +42,22 @@ pub fn authorize(attr: TokenStream, item: TokenStream) -> TokenStream {
 /// `AuthzRouter::fallback`.
 #[proc_macro]
 pub fn routes(input: TokenStream) -> TokenStream {
-    routes::expand(input.into()).into()
+    routes::expand(input.into(), Framework::Axum).into()
+}
+
+/// `#[authorize(...)]` for actix-web handlers (re-exported as `actix_authz::authorize`): the
+/// same forms and checks as [`macro@authorize`]. The function is left as written and gets a
+/// companion `__authz_<fn>` for `actix_authz::routes!`; an actix-web route macro
+/// (`#[get("/x")]`, ...) on the same function is refused, since it would register the
+/// handler without its check.
+#[proc_macro_attribute]
+pub fn actix_authorize(attr: TokenStream, item: TokenStream) -> TokenStream {
+    expand::authorize(attr.into(), item.into(), Framework::Actix).into()
+}
+
+/// `routes!(get(list), post(create))` for actix-web (re-exported as `actix_authz::routes`):
+/// the same syntax and checks as [`routes!`], building an `actix_authz::AuthzRoute`.
+#[proc_macro]
+pub fn actix_routes(input: TokenStream) -> TokenStream {
+    routes::expand(input.into(), Framework::Actix).into()
 }

@@ -1,10 +1,13 @@
-//! Expansion of `routes!(get(a), post(b))`.
+//! Expansion of `routes!(get(a), post(b))`: the same parsing and the same calls
+//! (`on`, `on_any`, `finish` of the adapter's `__private`) for both frameworks.
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{parenthesized, Ident, Path, Token};
+
+use crate::expand::Framework;
 
 const METHODS: [(&str, &str); 8] = [
     ("get", "GET"),
@@ -35,14 +38,14 @@ impl Parse for MethodCall {
     }
 }
 
-pub(crate) fn expand(input: TokenStream) -> TokenStream {
-    match try_expand(input) {
+pub(crate) fn expand(input: TokenStream, fw: Framework) -> TokenStream {
+    match try_expand(input, fw) {
         Ok(t) => t,
         Err(e) => e.to_compile_error(),
     }
 }
 
-fn try_expand(input: TokenStream) -> syn::Result<TokenStream> {
+fn try_expand(input: TokenStream, fw: Framework) -> syn::Result<TokenStream> {
     let calls =
         syn::parse::Parser::parse2(Punctuated::<MethodCall, Token![,]>::parse_terminated, input)?;
     if calls.is_empty() {
@@ -51,7 +54,8 @@ fn try_expand(input: TokenStream) -> syn::Result<TokenStream> {
             "`routes!` needs at least one `method(handler)`, e.g. `routes!(get(list))`",
         ));
     }
-    let p = quote!(::axum_authz::__private);
+    let krate = fw.krate();
+    let p = quote!(#krate::__private);
     // Hygienic: invisible to (and never suggested for) the user's tokens.
     let acc = Ident::new("routes", Span::mixed_site());
     let mut seen: Vec<String> = Vec::new();

@@ -1,54 +1,28 @@
-//! An expense-report service behind `axum-authz`: the repository's `policies/` compiled into
-//! the binary, reports in SQLite, every route checked before its handler runs.
+//! The expense service on axum, behind `axum-authz`: every route checked before its handler
+//! runs. The domain — reports in SQLite, DEMO-ONLY principals, the embedded policies, what
+//! each route does — is `expense-domain`, shared with `actix-expense`; this crate is the
+//! axum layer: the resolver, the routes, and handlers that extract, call
+//! [`expense_domain::api`] and answer.
 //!
 //! Authentication is DEMO ONLY: the `x-demo-user` header picks a built-in principal
 //! ([`demo`]). `main.rs` is a thin wrapper around [`engine`], [`Db`], [`app`] and [`serve`];
 //! the tests drive [`app`] in-process.
 
-pub mod db;
-pub mod demo;
-
 use std::future::Future;
 
-use authz_core::{AuxData, BuildErrors, Engine, EngineConfig, PolicySet, Resource};
-use axum::extract::{Json, State};
-use axum::http::StatusCode;
+use authz_core::{Engine, Principal};
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Json;
 use axum_authz::{
-    authorize, routes, Authorized, AuthzRouter, AuthzService, CurrentPrincipal, Load, RouterError,
+    authorize, routes, Authorized, AuthzRouter, AuthzService, CurrentPrincipal, RouterError,
 };
-use include_dir::{include_dir, Dir};
-use serde::Deserialize;
-use serde_json::{json, Value};
+use expense_domain::api::{self, AppError, Reply};
 
-pub use db::{Db, Expense};
-
-/// A boxed error.
-pub type BoxError = axum_authz::BoxError;
-
-/// The repository's `policies/` directory, embedded at compile time (the loader skips test
-/// suites and their `testdata/`).
-static POLICIES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/../../policies");
-
-/// The engine over the embedded policies.
-///
-/// # Errors
-/// When the embedded policies do not compile (caught by the tests before it can ship).
-pub fn engine() -> Result<Engine, BuildErrors> {
-    Ok(Engine::new(
-        PolicySet::from_embedded(&POLICIES)?,
-        EngineConfig::default(),
-    ))
-}
-
-/// What the handlers share: the database and the engine (for the per-row list check).
-#[derive(Debug, Clone)]
-pub struct AppState {
-    /// The reports.
-    pub db: Db,
-    /// The engine the routes are checked with.
-    pub engine: Engine,
-}
+pub use expense_domain::{db, demo, engine, AppState, BoxError, Db, Expense};
 
 /// The service: every route declared with `#[authorize]`, unknown actions refused at start-up.
 ///
@@ -59,7 +33,7 @@ pub fn app(engine: Engine, db: Db) -> Result<AuthzService, RouterError> {
         db,
         engine: engine.clone(),
     };
-    AuthzRouter::new(engine, demo::resolve)
+    AuthzRouter::new(engine, resolve)
         .route("/health", routes!(get(health)))
         .route("/expenses", routes!(get(list), post(create)))
         .route(
@@ -86,97 +60,57 @@ pub async fn serve(
         .await
 }
 
-impl Load<AppState> for Expense {
-    async fn load(state: &AppState, id: &str) -> Result<Option<Self>, BoxError> {
-        state.db.get(id)
-    }
-
-    fn to_resource(&self, _id: &str) -> Resource {
-        Expense::to_resource(self)
-    }
+/// The principal named by the `x-demo-user` header; `None` (→ 401) when the header is missing
+/// or names nobody. DEMO ONLY.
+pub fn resolve(
+    parts: &Parts,
+    _state: &AppState,
+) -> impl Future<Output = Result<Option<Principal>, BoxError>> + Send + 'static {
+    let header = parts.headers.get(demo::HEADER).map(HeaderValue::as_bytes);
+    std::future::ready(Ok(demo::principal(header)))
 }
 
-/// A failure inside a handler: 500 with a generic problem body; the details go to the log.
-#[derive(Debug)]
-pub enum AppError {
-    /// The database failed.
-    Internal(BoxError),
-    /// The report changed between the authorization check and the write: 409.
-    Conflict,
-    /// The body is well-formed JSON but not acceptable: 422.
-    Invalid(&'static str),
-}
+/// The answer of a handler: the domain's reply or error as an axum response.
+struct Answer(Result<Reply, AppError>);
 
-impl From<BoxError> for AppError {
-    fn from(e: BoxError) -> Self {
-        AppError::Internal(e)
-    }
-}
-
-fn problem(status: StatusCode, detail: Option<&str>) -> Response {
-    let mut body = json!({
-        "type": "about:blank",
-        "title": status.canonical_reason().unwrap_or("error"),
-        "status": status.as_u16(),
-    });
-    if let Some(detail) = detail {
-        body["detail"] = json!(detail);
-    }
-    let mut res = (status, Json(body)).into_response();
-    res.headers_mut().insert(
-        axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static("application/problem+json"),
-    );
-    res
-}
-
-impl IntoResponse for AppError {
+impl IntoResponse for Answer {
     fn into_response(self) -> Response {
-        match self {
-            AppError::Internal(e) => {
-                tracing::error!(error = %e, "handler failed");
-                problem(StatusCode::INTERNAL_SERVER_ERROR, None)
+        let status =
+            |code: u16| StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        match self.0 {
+            Ok(Reply {
+                status: code,
+                body: Some(body),
+            }) => (status(code), Json(body)).into_response(),
+            Ok(Reply {
+                status: code,
+                body: None,
+            }) => status(code).into_response(),
+            Err(e) => {
+                let mut res = Response::new(Body::from(e.body()));
+                *res.status_mut() = status(e.status());
+                res.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(api::PROBLEM_CONTENT_TYPE),
+                );
+                res
             }
-            AppError::Conflict => problem(
-                StatusCode::CONFLICT,
-                Some("the report changed since it was checked; retry"),
-            ),
-            AppError::Invalid(why) => problem(StatusCode::UNPROCESSABLE_ENTITY, Some(why)),
         }
     }
 }
 
-/// The body of `POST /expenses`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewExpense {
-    /// In cents, not negative.
-    pub amount: i64,
-    /// What it was for.
-    pub description: String,
-}
-
-/// The body of `PUT /expenses/{id}`: the fields to change.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExpenseUpdate {
-    /// In cents, not negative.
-    pub amount: Option<i64>,
-    /// What it was for.
-    pub description: Option<String>,
-}
-
-fn check_amount(amount: i64) -> Result<i64, AppError> {
-    if amount < 0 {
-        Err(AppError::Invalid("amount must not be negative"))
-    } else {
-        Ok(amount)
+fn body<'a>(headers: &'a HeaderMap, bytes: &'a Bytes) -> api::Body<'a> {
+    api::Body {
+        content_type: headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+        bytes,
     }
 }
 
 #[authorize(public)]
-async fn health() -> Json<Value> {
-    Json(json!({ "status": "ok" }))
+async fn health() -> Answer {
+    Answer(Ok(api::health()))
 }
 
 /// The reports the caller may `read`.
@@ -184,25 +118,8 @@ async fn health() -> Json<Value> {
 async fn list(
     State(state): State<AppState>,
     CurrentPrincipal(principal): CurrentPrincipal,
-) -> Result<Json<Vec<Expense>>, AppError> {
-    // Loads every row and decides `read` on each one in a single batch. This is fine for a
-    // demo table; the scalable version pushes the policy into the SQL `WHERE` clause, which
-    // needs query planning (the open query-planning issue) and is not available yet.
-    let rows = state.db.list()?;
-    let resources: Vec<Resource> = rows.iter().map(Expense::to_resource).collect();
-    let read = ["read".to_owned()];
-    let decisions = state.engine.check_resources(
-        &principal,
-        resources.iter().map(|r| (r, &read[..])),
-        &AuxData::default(),
-    );
-    Ok(Json(
-        rows.into_iter()
-            .zip(decisions)
-            .filter(|(_, d)| d.is_allowed("read"))
-            .map(|(e, _)| e)
-            .collect(),
-    ))
+) -> Answer {
+    Answer(api::list(&state, &principal))
 }
 
 /// Files a draft report owned by the caller, in the caller's region.
@@ -210,19 +127,15 @@ async fn list(
 async fn create(
     State(state): State<AppState>,
     CurrentPrincipal(principal): CurrentPrincipal,
-    Json(body): Json<NewExpense>,
-) -> Result<(StatusCode, Json<Expense>), AppError> {
-    let amount = check_amount(body.amount)?;
-    let region = principal.attr().get("region").and_then(Value::as_str);
-    let created = state
-        .db
-        .insert(principal.id(), region, amount, &body.description)?;
-    Ok((StatusCode::CREATED, Json(created)))
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Answer {
+    Answer(api::create(&state, &principal, &body(&headers, &bytes)))
 }
 
 #[authorize(resource = "expense", action = "read", id = path("id"))]
-async fn read(Authorized(expense): Authorized<Expense>) -> Json<Expense> {
-    Json(expense)
+async fn read(Authorized(expense): Authorized<Expense>) -> Answer {
+    Answer(api::read(expense))
 }
 
 /// Changes the amount and/or description.
@@ -230,21 +143,10 @@ async fn read(Authorized(expense): Authorized<Expense>) -> Json<Expense> {
 async fn update(
     State(state): State<AppState>,
     Authorized(expense): Authorized<Expense>,
-    Json(body): Json<ExpenseUpdate>,
-) -> Result<Json<Expense>, AppError> {
-    let mut new = expense.clone();
-    if let Some(amount) = body.amount {
-        new.amount = check_amount(amount)?;
-    }
-    if let Some(description) = body.description {
-        new.description = description;
-    }
-    // Only if nothing the decision depended on changed since the check.
-    if state.db.replace_if_unchanged(&expense, &new)? {
-        Ok(Json(new))
-    } else {
-        Err(AppError::Conflict)
-    }
+    headers: HeaderMap,
+    bytes: Bytes,
+) -> Answer {
+    Answer(api::update(&state, expense, &body(&headers, &bytes)))
 }
 
 /// Sets the status to `approved`.
@@ -252,26 +154,11 @@ async fn update(
 async fn approve(
     State(state): State<AppState>,
     Authorized(expense): Authorized<Expense>,
-) -> Result<Json<Expense>, AppError> {
-    let new = Expense {
-        status: "approved".to_owned(),
-        ..expense.clone()
-    };
-    if state.db.replace_if_unchanged(&expense, &new)? {
-        Ok(Json(new))
-    } else {
-        Err(AppError::Conflict)
-    }
+) -> Answer {
+    Answer(api::approve(&state, expense))
 }
 
 #[authorize(resource = "expense", action = "delete", id = path("id"))]
-async fn remove(
-    State(state): State<AppState>,
-    Authorized(expense): Authorized<Expense>,
-) -> Result<StatusCode, AppError> {
-    if state.db.delete_if_unchanged(&expense)? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(AppError::Conflict)
-    }
+async fn remove(State(state): State<AppState>, Authorized(expense): Authorized<Expense>) -> Answer {
+    Answer(api::delete(&state, expense))
 }

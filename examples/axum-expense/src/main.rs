@@ -37,12 +37,7 @@ async fn run() -> Result<(), BoxError> {
     };
     let listener = tokio::net::TcpListener::bind((host.as_str(), port)).await?;
     tracing::info!(addr = %listener.local_addr()?, seeded, "axum-expense listening");
-    let users: Vec<&str> = demo::USERS.iter().map(|u| u.id).collect();
-    tracing::warn!(
-        "DEMO-ONLY authentication: the `{}` header picks a principal ({}); anyone can send it, do not deploy this",
-        demo::HEADER,
-        users.join(", ")
-    );
+    tracing::warn!("{}", demo::warning());
     serve(listener, app, async {
         // Without a signal handler the server just runs until killed.
         if tokio::signal::ctrl_c().await.is_err() {

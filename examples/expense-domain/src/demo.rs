@@ -1,13 +1,17 @@
 //! DEMO-ONLY authentication: the `x-demo-user` header names one of the built-in principals.
 //!
 //! Anybody can send any header, so this authenticates nobody. A real service resolves the
-//! principal from a verified session or token (see `axum_authz::ResolvePrincipal`).
+//! principal from a verified session or token (`ResolvePrincipal` in either adapter).
+//!
+//! ```
+//! use expense_domain::demo;
+//! assert_eq!(demo::principal(Some(b"mia")).unwrap().id(), "mia");
+//! assert!(demo::principal(Some(b"mallory")).is_none());
+//! assert!(demo::principal(None).is_none());
+//! ```
 
 use authz_core::Principal;
-use axum::http::request::Parts;
 use serde_json::json;
-
-use crate::{AppState, BoxError};
 
 /// The request header that selects a demo principal (DEMO ONLY).
 pub const HEADER: &str = "x-demo-user";
@@ -68,16 +72,18 @@ impl DemoUser {
     }
 }
 
-/// The principal named by the `x-demo-user` header; `None` (→ 401) when the header is missing
-/// or names nobody. DEMO ONLY.
-pub fn resolve(
-    parts: &Parts,
-    _state: &AppState,
-) -> impl std::future::Future<Output = Result<Option<Principal>, BoxError>> + Send + 'static {
-    let user = parts
-        .headers
-        .get(HEADER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(DemoUser::find);
-    std::future::ready(Ok(user.map(|u| u.principal())))
+/// The principal named by the value of the `x-demo-user` header; `None` (→ 401) when the
+/// header is missing or names nobody. DEMO ONLY.
+pub fn principal(header: Option<&[u8]>) -> Option<Principal> {
+    let id = std::str::from_utf8(header?).ok()?;
+    DemoUser::find(id).map(|u| u.principal())
+}
+
+/// The startup warning both services log.
+pub fn warning() -> String {
+    let users: Vec<&str> = USERS.iter().map(|u| u.id).collect();
+    format!(
+        "DEMO-ONLY authentication: the `{HEADER}` header picks a principal ({}); anyone can send it, do not deploy this",
+        users.join(", ")
+    )
 }

@@ -1,0 +1,115 @@
+//! Extractors for what the check put into the request: the loaded resource and the principal.
+//!
+//! ```
+//! use actix_authz::{Authorized, CurrentPrincipal};
+//! struct Expense;
+//! async fn approve(CurrentPrincipal(p): CurrentPrincipal, Authorized(e): Authorized<Expense>) -> String {
+//!     let _ = e;
+//!     p.id().to_owned()
+//! }
+//! ```
+
+use std::any::type_name;
+use std::future::{ready, Ready};
+
+use actix_web::body::BoxBody;
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
+use authz_core::Principal;
+
+use crate::load::Slot;
+use crate::problem::Rejection;
+
+/// The resource loaded and authorized by an instance-level `#[authorize(.., id = path(..))]`.
+///
+/// Only the check puts it into a request; on a route where the check did not load a `T` the
+/// extractor fails with [`MissingAuthorization`] (500).
+#[derive(Debug)]
+pub struct Authorized<T>(pub T);
+
+impl<T> Authorized<T> {
+    /// The authorized value.
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> std::ops::Deref for Authorized<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
+
+impl<T: 'static> FromRequest for Authorized<T> {
+    type Error = MissingAuthorization;
+    type Future = Ready<Result<Self, MissingAuthorization>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let value = req.extensions_mut().remove::<Slot<T>>();
+        ready(
+            value
+                .map(|Slot(v)| Authorized(v))
+                .ok_or_else(|| MissingAuthorization::new(type_name::<Authorized<T>>())),
+        )
+    }
+}
+
+/// The principal the check resolved for this request (protected routes only).
+#[derive(Debug, Clone)]
+pub struct CurrentPrincipal(pub Principal);
+
+impl FromRequest for CurrentPrincipal {
+    type Error = MissingAuthorization;
+    type Future = Ready<Result<Self, MissingAuthorization>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let found = req.extensions().get::<CurrentPrincipal>().cloned();
+        ready(found.ok_or_else(|| MissingAuthorization::new(type_name::<CurrentPrincipal>())))
+    }
+}
+
+/// Error of [`Authorized`] and [`CurrentPrincipal`] when the check did not provide them (the
+/// route is public, or its check loaded another type): 500 with a generic body; the type is
+/// named in the log. `Option<CurrentPrincipal>` is `None` on a public route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MissingAuthorization {
+    type_name: &'static str,
+}
+
+impl MissingAuthorization {
+    fn new(type_name: &'static str) -> Self {
+        MissingAuthorization { type_name }
+    }
+
+    /// The extractor type that found nothing.
+    pub fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+}
+
+impl std::fmt::Display for MissingAuthorization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the authz check did not run for this route: `{}` is not available",
+            self.type_name
+        )
+    }
+}
+
+impl std::error::Error for MissingAuthorization {}
+
+impl ResponseError for MissingAuthorization {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::INTERNAL_SERVER_ERROR
+    }
+
+    fn error_response(&self) -> HttpResponse<BoxBody> {
+        // Logged here, not when the extractor fails: `Option<CurrentPrincipal>` on a public
+        // route is a normal `None`.
+        tracing::error!(extractor = self.type_name, "{self}");
+        Rejection::Internal.response()
+    }
+}
