@@ -7,6 +7,7 @@ pub(crate) mod cx;
 pub(crate) mod defs;
 pub(crate) mod expr;
 pub(crate) mod model;
+pub(crate) mod scoped;
 
 mod chains;
 mod policies;

@@ -36,7 +36,8 @@ fn is_kept(b: u8) -> bool {
 /// of characters outside `[A-Za-z0-9_.]` is replaced by one `_`; otherwise `v` is returned
 /// unchanged. Borrows whenever nothing changes.
 pub(crate) fn sanitize(v: &str) -> Cow<'_, str> {
-    if !v.split(':').all(is_sanitizable_segment) || v.bytes().all(is_kept) {
+    // The common case first: nothing to replace (a kind like `expense`).
+    if v.bytes().all(is_kept) || !v.split(':').all(is_sanitizable_segment) {
         return Cow::Borrowed(v);
     }
     // A sanitisable string is pure ASCII, so byte-wise processing is exact.

@@ -21,7 +21,6 @@
 //! ```
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::{Arc, LazyLock, Mutex};
 
 use arc_swap::ArcSwap;
@@ -33,6 +32,7 @@ use cel::{DeclarationError, Env, ExecutionError};
 use regex::{Regex, RegexBuilder};
 
 use super::lists::boolean;
+use crate::compile::scoped::FastMap;
 
 /// The internal name the compiler gives to policy calls of `matches`, so that they reach the
 /// cached implementation of this module rather than the crate's, which compiles its pattern on
@@ -49,39 +49,9 @@ const DYNAMIC_DFA_LIMIT: usize = 256 * 1024;
 /// insertion, so that evaluations read it without locking.
 static LITERALS: LazyLock<ArcSwap<Pinned>> = LazyLock::new(ArcSwap::default);
 
-/// The pinned patterns, by pattern. Their keys come from policies, not from requests, so a
-/// fast hash that doesn't resist flooding is fine.
-type Pinned = HashMap<Box<str>, Arc<Regex>, BuildHasherDefault<Fx>>;
-
-/// The hash of the pinned patterns: rustc's Fx hash, a word at a time, several times faster
-/// than the default SipHash on short keys.
-#[derive(Debug, Default)]
-struct Fx(u64);
-
-impl Fx {
-    /// Mixes one word in.
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for Fx {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for word in &mut words {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(word);
-            self.add(u64::from_le_bytes(w));
-        }
-        for b in words.remainder() {
-            self.add(u64::from(*b));
-        }
-    }
-}
+/// The pinned patterns, by pattern. Their keys come from policies, not from requests; the
+/// compiled index's fast hash suits them.
+type Pinned = FastMap<Box<str>, Arc<Regex>>;
 
 /// Compiled patterns computed at run time, at most [`DYNAMIC_CAPACITY`].
 static DYNAMIC: LazyLock<Mutex<HashMap<Box<str>, Arc<Regex>>>> =

@@ -21,10 +21,10 @@ pub(crate) fn check(c: &Compiled, origins: &HashMap<String, Origin>, errors: &mu
     };
     for (kind, versions) in &c.resources {
         for (version, scopes) in versions {
-            for (scope, policy) in scopes {
-                let mut s = scope.as_str();
+            for (scope, policy) in scopes.iter() {
+                let mut s = scope;
                 while let Some(parent) = names::parent_scope(s) {
-                    let has_policy = scopes.contains_key(parent);
+                    let has_policy = scopes.contains(parent);
                     let has_role = c.roles.get(parent).is_some_and(|roles| {
                         roles.values().flatten().any(|rp| {
                             rp.version == *version
@@ -47,10 +47,10 @@ pub(crate) fn check(c: &Compiled, origins: &HashMap<String, Origin>, errors: &mu
     }
     for (id, versions) in &c.principals {
         for (version, scopes) in versions {
-            for (scope, policy) in scopes {
-                let mut s = scope.as_str();
+            for (scope, policy) in scopes.iter() {
+                let mut s = scope;
                 while let Some(parent) = names::parent_scope(s) {
-                    if !scopes.contains_key(parent) {
+                    if !scopes.contains(parent) {
                         let key = format!("principal.{}.v{}", sanitize(id), sanitize(version));
                         let key = if parent.is_empty() {
                             key

@@ -1,11 +1,12 @@
 //! The compiled, indexed form of a policy set: what evaluation reads.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use cel::common::value::Val;
 
 use super::expr::CompiledExpr;
+use super::scoped::{ByScope, FastMap, ScopeSet};
 use crate::names::Pattern;
 use crate::policy::doc::Effect;
 
@@ -99,7 +100,7 @@ pub(crate) struct ResourceRule {
 #[derive(Debug, Default)]
 pub(crate) struct ActionIndex {
     /// For each literal action named by some rule: every rule matching it, in order.
-    pub(crate) by_action: HashMap<String, Vec<u32>>,
+    pub(crate) by_action: FastMap<String, Vec<u32>>,
     /// Rules with glob actions, in order, with their patterns.
     pub(crate) globs: Vec<(u32, Vec<Pattern>)>,
 }
@@ -238,7 +239,7 @@ pub(crate) struct RolePolicy {
 }
 
 /// kind/id → version → scope → policy.
-pub(crate) type ByKindVersionScope<T> = HashMap<String, HashMap<String, HashMap<String, Arc<T>>>>;
+pub(crate) type ByKindVersionScope<T> = FastMap<String, FastMap<String, ByScope<Arc<T>>>>;
 
 /// Everything evaluation needs, indexed.
 #[derive(Debug, Default)]
@@ -246,10 +247,12 @@ pub(crate) struct Compiled {
     pub(crate) resources: ByKindVersionScope<ResourcePolicy>,
     pub(crate) principals: ByKindVersionScope<PrincipalPolicy>,
     /// scope → role → role policies (any version).
-    pub(crate) roles: HashMap<String, HashMap<String, Vec<Arc<RolePolicy>>>>,
-    pub(crate) resource_scopes: HashSet<String>,
-    pub(crate) principal_scopes: HashSet<String>,
-    pub(crate) scope_perms: HashMap<String, ScopePerm>,
+    pub(crate) roles: ByScope<FastMap<String, Vec<Arc<RolePolicy>>>>,
+    /// Scopes with a resource or role policy.
+    pub(crate) resource_scopes: ScopeSet,
+    /// Scopes with a principal policy.
+    pub(crate) principal_scopes: ScopeSet,
+    pub(crate) scope_perms: ByScope<ScopePerm>,
     /// Every action named literally by some rule, per sanitised kind (for startup checks).
     pub(crate) actions: HashMap<String, Vec<String>>,
     /// Compiled JSON schemas by URL.

@@ -427,7 +427,7 @@ impl Builder<'_> {
             .entry(kind.clone())
             .or_default()
             .extend(literal_actions);
-        self.out.resource_scopes.insert(rp.scope.clone());
+        self.out.resource_scopes.add(&rp.scope);
         self.out
             .resources
             .entry(kind)
@@ -601,7 +601,7 @@ impl Builder<'_> {
         if !(fresh && scope_ok) {
             return;
         }
-        self.out.principal_scopes.insert(pp.scope.clone());
+        self.out.principal_scopes.add(&pp.scope);
         self.out
             .principals
             .entry(pp.principal.clone())
@@ -716,7 +716,7 @@ impl Builder<'_> {
         if !(fresh && scope_ok) {
             return;
         }
-        self.out.resource_scopes.insert(rp.scope.clone());
+        self.out.resource_scopes.add(&rp.scope);
         let policy = Arc::new(RolePolicy {
             key,
             version,
@@ -726,8 +726,7 @@ impl Builder<'_> {
         });
         self.out
             .roles
-            .entry(rp.scope.clone())
-            .or_default()
+            .get_or_insert_with(rp.scope.clone(), Default::default)
             .entry(rp.role.clone())
             .or_default()
             .push(policy);

@@ -1,7 +1,7 @@
 //! The check algorithm of §12 for one check input.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 
 use cel::common::value::Val;
 use cel::{ExecutionError, Value};
@@ -13,6 +13,7 @@ use crate::compile::expr::{CompiledExpr, VAR_PREFIX};
 use crate::compile::model::{
     Compiled, Cond, Defs, DerivedRole, Outputs, ResourcePolicy, ScopePerm,
 };
+use crate::compile::scoped::{ByScope, FastMap, ScopeSet};
 use crate::config::{EvaluationMode, Prepared, SchemaEnforcement};
 use crate::decision::{
     ActionDecision, CheckOutput, Effect, EvaluationError, OutputEntry, ValidationError,
@@ -168,14 +169,14 @@ pub(crate) fn run<'a>(
         input,
         now,
         strict: cfg.cfg.evaluation_mode == EvaluationMode::Strict,
-        vars: HashMap::new(),
+        vars: FastMap::default(),
         aux: None,
         request: None,
         outputs: Vec::new(),
         errors: Vec::new(),
         edr_all: BTreeSet::new(),
-        derived: HashMap::new(),
-        edr_at: HashMap::new(),
+        derived: ByScope::default(),
+        edr_at: ByScope::default(),
         expanded_all: None,
         missing_now: false,
         empty_list: None,
@@ -281,12 +282,12 @@ fn ancestry(scope: &str) -> impl Iterator<Item = &str> {
 /// A scope chain (§11.2), iterated without allocating.
 pub(crate) struct Chain<'a> {
     scope: &'a str,
-    present: &'a HashSet<String>,
+    present: &'a ScopeSet,
     empty: bool,
 }
 
 impl<'a> Chain<'a> {
-    pub(crate) fn new(scope: &'a str, present: &'a HashSet<String>, lenient: bool) -> Chain<'a> {
+    pub(crate) fn new(scope: &'a str, present: &'a ScopeSet, lenient: bool) -> Chain<'a> {
         let empty = if lenient {
             !ancestry(scope).any(|s| present.contains(s))
         } else {
@@ -306,7 +307,7 @@ impl<'a> Chain<'a> {
     pub(crate) fn iter(&self) -> impl Iterator<Item = &'a str> + '_ {
         let present = self.present;
         ancestry(self.scope)
-            .filter(move |s| present.contains(*s))
+            .filter(move |s| present.contains(s))
             .take(if self.empty { 0 } else { usize::MAX })
     }
 
@@ -368,15 +369,15 @@ struct State<'a> {
     now: &'a Clock,
     strict: bool,
     /// Variable values per definitions id: computed flags and values.
-    vars: HashMap<usize, VarSlots>,
+    vars: FastMap<usize, VarSlots>,
     aux: Option<Box<dyn Val>>,
     request: Option<Box<dyn Val>>,
     outputs: Vec<OutputEntry>,
     errors: Vec<EvaluationError>,
     edr_all: BTreeSet<String>,
-    derived: HashMap<&'a str, DerivedAt>,
+    derived: ByScope<DerivedAt, &'a str>,
     /// `runtime.effectiveDerivedRoles` per scope; `None` when a derived role failed there.
-    edr_at: HashMap<&'a str, Option<Box<dyn Val>>>,
+    edr_at: ByScope<Option<Box<dyn Val>>, &'a str>,
     expanded_all: Option<Vec<&'a str>>,
     missing_now: bool,
     empty_list: Option<Box<dyn Val>>,
@@ -740,7 +741,7 @@ impl<'a> State<'a> {
 
     /// Evaluates the derived roles of `pol` at scope `s`, once per check input.
     fn compute_derived(&mut self, pol: &'a ResourcePolicy, s: &'a str) {
-        if self.derived.contains_key(s) {
+        if self.derived.contains(s) {
             return;
         }
         self.ensure_expanded_all();
@@ -824,7 +825,9 @@ impl<'a> State<'a> {
         if result == Ok(true) {
             self.edr_all.insert(dr.name.clone());
         }
-        self.derived.entry(s).or_default().push((ptr, result));
+        self.derived
+            .get_or_insert_with(s, Vec::new)
+            .push((ptr, result));
         result
     }
 

@@ -7,7 +7,6 @@
 //! allows it. A condition that fails in strict mode ends the check with a deny, so a failing
 //! condition is simply a branch no allow formula covers.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use cel::common::value::Val;
@@ -16,6 +15,7 @@ use super::formula::{self, and, or, Fm, Tf, FALSE, TRUE};
 use super::partial::{Edr, Partial};
 use super::PlanError;
 use crate::compile::model::{Compiled, Cond, Defs, DerivedRole, ResourcePolicy, ScopePerm};
+use crate::compile::scoped::{ByScope, FastMap};
 use crate::eval::check::{expand, Chain};
 use crate::eval::values;
 use crate::policy::doc::Effect as RuleEffect;
@@ -37,10 +37,10 @@ pub(crate) struct Walker<'a> {
     /// The resource scope (for role expansion).
     pub(crate) rs: &'a str,
     /// Derived-role outcomes per (scope, role).
-    derived: HashMap<(&'a str, *const DerivedRole), Tf>,
+    derived: ByScope<FastMap<*const DerivedRole, Tf>, &'a str>,
     /// Known `runtime.effectiveDerivedRoles` per scope (`None`: depends on the resource;
     /// `Some(None)`: a derived role failed).
-    edr: HashMap<&'a str, Option<Option<Box<dyn Val>>>>,
+    edr: ByScope<Option<Option<Box<dyn Val>>>, &'a str>,
     expanded_all: Option<Vec<&'a str>>,
     /// Some rule or role policy matched the action (else the plan says `NO_MATCH`).
     pub(crate) matched: bool,
@@ -64,8 +64,8 @@ impl<'a> Walker<'a> {
             roles,
             principal_id,
             rs,
-            derived: HashMap::new(),
-            edr: HashMap::new(),
+            derived: ByScope::default(),
+            edr: ByScope::default(),
             expanded_all: None,
             matched: false,
             matched_scope: None,
@@ -347,8 +347,8 @@ impl<'a> Walker<'a> {
 
     /// Whether derived role `dr` is active at scope `s`.
     fn derived_role(&mut self, s: &'a str, dr: &Arc<DerivedRole>) -> Result<Tf, PlanError> {
-        let key = (s, Arc::as_ptr(dr));
-        if let Some(tf) = self.derived.get(&key) {
+        let key = Arc::as_ptr(dr);
+        if let Some(tf) = self.derived.get(s).and_then(|at| at.get(&key)) {
             return Ok(tf.clone());
         }
         let parent_ok = self.ensure_expanded_all().iter().any(|r| dr.has_parent(r));
@@ -357,7 +357,9 @@ impl<'a> Walker<'a> {
             (None, true) => Tf { t: TRUE, f: FALSE },
             (Some(cond), true) => self.cond(cond, &dr.defs, Edr::Empty)?,
         };
-        self.derived.insert(key, tf.clone());
+        self.derived
+            .get_or_insert_with(s, FastMap::default)
+            .insert(key, tf.clone());
         Ok(tf)
     }
 
@@ -371,7 +373,7 @@ impl<'a> Walker<'a> {
         if !pol.uses_edr {
             return Ok(Some(None));
         }
-        if !self.edr.contains_key(s) {
+        if !self.edr.contains(s) {
             let mut active: Vec<&str> = Vec::new();
             let mut failed = false;
             let mut open = false;
