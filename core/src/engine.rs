@@ -172,7 +172,7 @@ impl Engine {
         f: impl FnOnce(DecisionRef<'_>) -> R,
     ) -> R {
         let set = self.inner.policies.load();
-        let now = Clock::new(Some(Utc::now()));
+        let now = Clock::system();
         let input = InputRef {
             request_id: "",
             principal,

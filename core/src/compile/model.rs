@@ -269,11 +269,17 @@ impl Compiled {
         version: &str,
         scope: &str,
     ) -> Option<&ResourcePolicy> {
-        self.resources
-            .get(kind)?
-            .get(version)?
-            .get(scope)
-            .map(|a| &**a)
+        self.resources_of(kind, version)?.get(scope).map(|a| &**a)
+    }
+
+    /// The resource policies of (sanitised kind, version), by scope: looked up once per check,
+    /// then each scope of the chain is one [`ByScope::get`].
+    pub(crate) fn resources_of(
+        &self,
+        kind: &str,
+        version: &str,
+    ) -> Option<&ByScope<Arc<ResourcePolicy>>> {
+        self.resources.get(kind)?.get(version)
     }
 
     /// The principal policy for (id, version, scope).

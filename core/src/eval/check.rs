@@ -2,6 +2,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use cel::common::value::Val;
 use cel::{ExecutionError, Value};
@@ -47,22 +48,53 @@ pub(crate) struct Checked {
 /// The request time, converted to a CEL value only if a condition reads it.
 #[derive(Debug, Default)]
 pub(crate) struct Clock {
-    at: Option<chrono::DateTime<chrono::Utc>>,
-    val: std::sync::OnceLock<Box<dyn Val>>,
+    at: When,
+    val: std::sync::OnceLock<Option<Box<dyn Val>>>,
+}
+
+/// Where a [`Clock`] takes its time from.
+#[derive(Debug)]
+enum When {
+    /// A fixed time (`None`: no time available, as in tests without `now`).
+    Fixed(Option<chrono::DateTime<chrono::Utc>>),
+    /// The system clock, read when a condition first asks (most checks never do).
+    System,
+}
+
+impl Default for When {
+    fn default() -> Self {
+        When::Fixed(None)
+    }
 }
 
 impl Clock {
     /// A clock fixed at `at` (`None`: no time available, as in tests without `now`).
     pub(crate) fn new(at: Option<chrono::DateTime<chrono::Utc>>) -> Clock {
         Clock {
-            at,
+            at: When::Fixed(at),
+            val: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// A clock that reads the system time once, on first use: every `now()` of one check
+    /// sees the same instant.
+    pub(crate) fn system() -> Clock {
+        Clock {
+            at: When::System,
             val: std::sync::OnceLock::new(),
         }
     }
 
     fn get(&self) -> Option<&dyn Val> {
-        let at = self.at?;
-        Some(&**self.val.get_or_init(|| values::timestamp_val(at)))
+        self.val
+            .get_or_init(|| {
+                let at = match self.at {
+                    When::Fixed(at) => at,
+                    When::System => Some(chrono::Utc::now()),
+                };
+                at.map(values::timestamp_val)
+            })
+            .as_deref()
     }
 }
 
@@ -140,7 +172,8 @@ pub(crate) fn run<'a>(
         return rest;
     }
     // Leaf keys (§11.2): borrowed from the policy at the leaf when it exists.
-    let r_leaf: Option<Cow<'a, str>> = rc.leaf().map(|s| match c.resource(&kind, rv, s) {
+    let r_pols = c.resources_of(&kind, rv);
+    let r_leaf: Option<Cow<'a, str>> = rc.leaf().map(|s| match r_pols.and_then(|m| m.get(s)) {
         Some(pol) => Cow::Borrowed(pol.key.as_str()),
         None => Cow::Owned(leaf_key("resource", &kind, rv, s)),
     });
@@ -165,6 +198,7 @@ pub(crate) fn run<'a>(
 
     let mut st = State {
         c,
+        r_pols,
         cfg,
         input,
         now,
@@ -364,6 +398,8 @@ type DerivedAt = Vec<(*const DerivedRole, Result<bool, ()>)>;
 
 struct State<'a> {
     c: &'a Compiled,
+    /// The resource policies of the request's kind and version, by scope.
+    r_pols: Option<&'a ByScope<Arc<ResourcePolicy>>>,
     cfg: &'a Prepared,
     input: InputRef<'a>,
     now: &'a Clock,
@@ -646,7 +682,7 @@ impl<'a> State<'a> {
                 }
             }
             // The resource policy of this scope.
-            let Some(pol) = c.resource(kind, rv, s) else {
+            let Some(pol) = self.r_pols.and_then(|m| m.get(s)) else {
                 continue;
             };
             if !pol.derived.is_empty() && (!self.lazy_derived || pol.uses_edr) {
@@ -766,7 +802,7 @@ impl<'a> State<'a> {
                 Err(()) => failed = true,
                 Ok(false) => {}
             }
-            at.push((std::sync::Arc::as_ptr(&std::sync::Arc::clone(dr)), result));
+            at.push((Arc::as_ptr(dr), result));
         }
         active.sort_unstable();
         for a in &active {
@@ -800,8 +836,8 @@ impl<'a> State<'a> {
 
     /// Whether `dr` is active at `s`. With `lazy_derived`, a role not evaluated yet is
     /// evaluated now, alone, and remembered.
-    fn derived_active(&mut self, s: &'a str, dr: &std::sync::Arc<DerivedRole>) -> Result<bool, ()> {
-        let ptr = std::sync::Arc::as_ptr(dr);
+    fn derived_active(&mut self, s: &'a str, dr: &Arc<DerivedRole>) -> Result<bool, ()> {
+        let ptr = Arc::as_ptr(dr);
         if let Some((_, r)) = self
             .derived
             .get(s)
