@@ -14,7 +14,7 @@ use authz_web::{authorize, Exchange, Site};
 use pin_project_lite::pin_project;
 
 use crate::authorize::Settings;
-use crate::extract::CurrentPrincipal;
+use crate::extract::{CurrentPrincipal, Rows};
 use crate::load::LoaderFn;
 use crate::problem::Rejection;
 use crate::requirement::Declaration;
@@ -93,6 +93,9 @@ pub(crate) async fn check(ctx: &Ctx, req: &HttpRequest) -> Result<(), HttpRespon
             ext.insert(CurrentPrincipal(granted.principal));
             if let Some(insert) = granted.value {
                 insert(&mut ext);
+            }
+            if let Some(rows) = granted.rows {
+                ext.insert(Rows(rows));
             }
             Ok(())
         }

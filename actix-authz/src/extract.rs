@@ -1,4 +1,5 @@
-//! Extractors for what the check put into the request: the loaded resource and the principal.
+//! Extractors for what the check put into the request: the loaded resource, the principal,
+//! and a list's row filter.
 //!
 //! ```
 //! use actix_authz::{Authorized, CurrentPrincipal};
@@ -17,6 +18,7 @@ use actix_web::dev::Payload;
 use actix_web::http::StatusCode;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use authz_core::Principal;
+use authz_web::RowFilter;
 
 use crate::load::Slot;
 use crate::problem::Rejection;
@@ -67,6 +69,45 @@ impl FromRequest for CurrentPrincipal {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let found = req.extensions().get::<CurrentPrincipal>().cloned();
         ready(found.ok_or_else(|| MissingAuthorization::new(type_name::<CurrentPrincipal>())))
+    }
+}
+
+/// The rows a list route may return: the plan that `#[authorize(.., filter = "..")]` made
+/// before the handler ran (see [`RowFilter`]).
+///
+/// ```
+/// use actix_authz::{authorize, Rows};
+/// use authz_core::plan::Filter;
+///
+/// #[authorize(resource = "expense", action = "list", filter = "read")]
+/// async fn list(Rows(rows): Rows) -> String {
+///     match rows.filter() {
+///         Filter::AlwaysDenied => "[]".into(),         // nothing to query
+///         Filter::AlwaysAllowed => "every row".into(),
+///         Filter::Conditional(_) => "the rows matching the filter".into(), // e.g. authz-sql
+///     }
+/// }
+/// ```
+///
+/// Only the check puts it into a request; on a route declared without `filter` the extractor
+/// fails with [`MissingAuthorization`] (500).
+#[derive(Debug, Clone)]
+pub struct Rows(pub RowFilter);
+
+impl std::ops::Deref for Rows {
+    type Target = RowFilter;
+    fn deref(&self) -> &RowFilter {
+        &self.0
+    }
+}
+
+impl FromRequest for Rows {
+    type Error = MissingAuthorization;
+    type Future = Ready<Result<Self, MissingAuthorization>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let found = req.extensions_mut().remove::<Rows>();
+        ready(found.ok_or_else(|| MissingAuthorization::new(type_name::<Rows>())))
     }
 }
 

@@ -15,7 +15,7 @@ mod routes;
 pub use authorize::{Authorize, AuthorizeFuture, AuthorizeMiddleware};
 pub use authz_macros::{actix_authorize as authorize, actix_routes as routes};
 pub use coverage::RouteInfo;
-pub use extract::{Authorized, CurrentPrincipal, MissingAuthorization};
+pub use extract::{Authorized, CurrentPrincipal, MissingAuthorization, Rows};
 pub use load::Load;
 pub use principal::ResolvePrincipal;
 pub use problem::{Rejection, Undeclared};
@@ -24,7 +24,7 @@ pub use route::AuthzRoute;
 pub use routes::{AuthzRoutes, RoutesError};
 
 /// A boxed error, as returned by resolvers and loaders.
-pub use authz_web::BoxError;
+pub use authz_web::{BoxError, RowFilter};
 
 /// Items used by the code that `#[authorize]` and `routes!` generate. Not a public API.
 #[doc(hidden)]

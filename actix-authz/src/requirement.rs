@@ -47,6 +47,18 @@ impl Declaration {
         }
     }
 
+    /// `#[authorize(resource = .., action = .., filter = ..)]`.
+    pub fn filter(resource: &'static str, action: &'static str, rows_action: &'static str) -> Self {
+        Declaration {
+            requirement: Requirement::Filter {
+                resource,
+                action,
+                rows_action,
+            },
+            loader: None,
+        }
+    }
+
     /// `#[authorize(resource = .., action = .., id = path(..))]`.
     pub fn instance(
         resource: &'static str,

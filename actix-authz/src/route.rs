@@ -199,7 +199,9 @@ where
         })
     });
     let kind_resource = match declaration.requirement {
-        Requirement::Kind { resource, .. } => Some(Rc::new(Resource::new(resource, ""))),
+        Requirement::Kind { resource, .. } | Requirement::Filter { resource, .. } => {
+            Some(Rc::new(Resource::new(resource, "")))
+        }
         _ => None,
     };
     Entry {

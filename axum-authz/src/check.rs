@@ -34,7 +34,7 @@ use http::{Extensions, Method, StatusCode};
 use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 
-use crate::extract::{CurrentPrincipal, LazyPrincipal, LazyResolve};
+use crate::extract::{CurrentPrincipal, LazyPrincipal, LazyResolve, Rows};
 use crate::principal::{ErasedResolve, ResolveFuture, ResolvePrincipal};
 use crate::problem::{problem, Rejection};
 use crate::requirement::{Declaration, Requirement};
@@ -145,7 +145,9 @@ impl<S> CheckLayer<S> {
         shared: Arc<Shared<S>>,
     ) -> Self {
         let kind_resource = match declaration.requirement {
-            Requirement::Kind { resource, .. } => Some(Resource::new(resource, "")),
+            Requirement::Kind { resource, .. } | Requirement::Filter { resource, .. } => {
+                Some(Resource::new(resource, ""))
+            }
             _ => None,
         };
         CheckLayer {
@@ -303,6 +305,9 @@ impl<S: Send + Sync + 'static> RouteCheck<S> {
                 ex.parts.extensions.insert(CurrentPrincipal(principal));
                 if let Some(insert) = value {
                     insert(&mut ex.parts.extensions);
+                }
+                if let Some(rows) = granted.rows {
+                    ex.parts.extensions.insert(Rows(rows));
                 }
                 None
             }

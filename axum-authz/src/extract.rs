@@ -1,4 +1,5 @@
-//! Extractors for what the check put into the request: the loaded resource and the principal.
+//! Extractors for what the check put into the request: the loaded resource, the principal,
+//! and a list's row filter.
 //!
 //! ```
 //! use axum_authz::{Authorized, CurrentPrincipal};
@@ -16,6 +17,7 @@ use std::any::type_name;
 use std::sync::Arc;
 
 use authz_core::Principal;
+use authz_web::RowFilter;
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
@@ -61,6 +63,49 @@ where
             .map(Authorized)
             .ok_or(MissingAuthorization {
                 type_name: type_name::<Authorized<T>>(),
+                public_route: false,
+            })
+    }
+}
+
+/// The rows a list route may return: the plan that `#[authorize(.., filter = "..")]` made
+/// before the handler ran (see [`RowFilter`]).
+///
+/// ```
+/// use axum_authz::{authorize, Rows};
+/// use authz_core::plan::Filter;
+///
+/// #[authorize(resource = "expense", action = "list", filter = "read")]
+/// async fn list(Rows(rows): Rows) -> String {
+///     match rows.filter() {
+///         Filter::AlwaysDenied => "[]".into(),         // nothing to query
+///         Filter::AlwaysAllowed => "every row".into(),
+///         Filter::Conditional(_) => "the rows matching the filter".into(), // e.g. authz-sql
+///     }
+/// }
+/// ```
+///
+/// Only the check puts it into a request; on a route declared without `filter` the extractor
+/// fails with [`MissingAuthorization`] (500).
+#[derive(Debug, Clone)]
+pub struct Rows(pub RowFilter);
+
+impl std::ops::Deref for Rows {
+    type Target = RowFilter;
+    fn deref(&self) -> &RowFilter {
+        &self.0
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Rows {
+    type Rejection = MissingAuthorization;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        parts
+            .extensions
+            .remove::<Rows>()
+            .ok_or(MissingAuthorization {
+                type_name: type_name::<Rows>(),
                 public_route: false,
             })
     }

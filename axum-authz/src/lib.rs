@@ -14,7 +14,7 @@ mod router;
 pub use authz_macros::{authorize, routes};
 pub use check::{Check, CheckLayer, ResponseFuture};
 pub use coverage::RouteInfo;
-pub use extract::{Authorized, CurrentPrincipal, MissingAuthorization};
+pub use extract::{Authorized, CurrentPrincipal, MissingAuthorization, Rows};
 pub use guard::{AuthzService, GuardFuture};
 pub use load::Load;
 pub use method_router::AuthzMethodRouter;
@@ -24,7 +24,7 @@ pub use requirement::Requirement;
 pub use router::{AuthzRouter, ReadyRouter, RouterError};
 
 /// A boxed error, as returned by resolvers and loaders.
-pub use authz_web::BoxError;
+pub use authz_web::{BoxError, RowFilter};
 
 /// Items used by the code that `#[authorize]` and `routes!` generate. Not a public API.
 #[doc(hidden)]

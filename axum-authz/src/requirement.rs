@@ -55,6 +55,18 @@ impl<S> Declaration<S> {
         }
     }
 
+    /// `#[authorize(resource = .., action = .., filter = ..)]`.
+    pub fn filter(resource: &'static str, action: &'static str, rows_action: &'static str) -> Self {
+        Declaration {
+            requirement: Requirement::Filter {
+                resource,
+                action,
+                rows_action,
+            },
+            loader: None,
+        }
+    }
+
     /// `#[authorize(resource = .., action = .., id = path(..))]`.
     pub fn instance(
         resource: &'static str,

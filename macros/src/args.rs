@@ -28,6 +28,8 @@ pub(crate) struct Args {
     pub(crate) action: Option<Arg<LitStr>>,
     /// `id = path("name")`: the literal is the parameter name.
     pub(crate) id: Option<Arg<LitStr>>,
+    /// `filter = "action"`: the rows action of a list.
+    pub(crate) filter: Option<Arg<LitStr>>,
 }
 
 fn set<T>(slot: &mut Option<T>, value: T, span: Span, name: &str) -> syn::Result<()> {
@@ -36,6 +38,15 @@ fn set<T>(slot: &mut Option<T>, value: T, span: Span, name: &str) -> syn::Result
     }
     *slot = Some(value);
     Ok(())
+}
+
+/// The `= "..."` after `key`; a missing `=` or a non-string value is reported at the key.
+fn string_value(input: ParseStream<'_>, key: Span, name: &str) -> syn::Result<LitStr> {
+    if !input.peek(Token![=]) {
+        return Err(syn::Error::new(key, format!("expected `{name} = \"...\"`")));
+    }
+    input.parse::<Token![=]>()?;
+    input.parse()
 }
 
 impl Parse for Args {
@@ -48,8 +59,7 @@ impl Parse for Args {
                 set(&mut args.public, k.span, k.span, "public")?;
             } else if look.peek(kw::resource) {
                 let k: kw::resource = input.parse()?;
-                input.parse::<Token![=]>()?;
-                let value = input.parse()?;
+                let value = string_value(input, k.span, "resource")?;
                 set(
                     &mut args.resource,
                     Arg { key: k.span, value },
@@ -58,8 +68,7 @@ impl Parse for Args {
                 )?;
             } else if look.peek(kw::action) {
                 let k: kw::action = input.parse()?;
-                input.parse::<Token![=]>()?;
-                let value = input.parse()?;
+                let value = string_value(input, k.span, "action")?;
                 set(
                     &mut args.action,
                     Arg { key: k.span, value },
@@ -84,15 +93,20 @@ impl Parse for Args {
                 set(&mut args.id, Arg { key: k.span, value }, k.span, "id")?;
             } else if look.peek(kw::filter) {
                 let k: kw::filter = input.parse()?;
-                return Err(syn::Error::new(
+                let value = string_value(input, k.span, "filter")?;
+                set(
+                    &mut args.filter,
+                    Arg { key: k.span, value },
                     k.span,
-                    "`filter` is not supported yet: list endpoints with a query plan will come later",
-                ));
+                    "filter",
+                )?;
             } else if input.peek(Ident::peek_any) {
                 let key = input.call(Ident::parse_any)?;
                 return Err(syn::Error::new(
                     key.span(),
-                    format!("unknown key `{key}`: expected `resource`, `action`, `id` or `public`"),
+                    format!(
+                        "unknown key `{key}`: expected `resource`, `action`, `id`, `filter` or `public`"
+                    ),
                 ));
             } else {
                 return Err(look.error());

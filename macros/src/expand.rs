@@ -101,5 +101,10 @@ pub(crate) fn form_args(form: &Form) -> TokenStream {
             id_param,
             ..
         } => quote!(#resource, #action, #id_param),
+        Form::Filter {
+            resource,
+            action,
+            rows_action,
+        } => quote!(#resource, #action, #rows_action),
     }
 }

@@ -20,6 +20,11 @@ pub(crate) enum Form {
         /// The `T` of the `Authorized<T>` parameter.
         ty: Box<Type>,
     },
+    Filter {
+        resource: LitStr,
+        action: LitStr,
+        rows_action: LitStr,
+    },
 }
 
 fn push(errors: &mut Option<syn::Error>, e: syn::Error) {
@@ -47,6 +52,7 @@ pub(crate) fn validate(args: Args, f: &ItemFn) -> syn::Result<Form> {
             (args.resource.as_ref().map(|a| a.key), "resource"),
             (args.action.as_ref().map(|a| a.key), "action"),
             (args.id.as_ref().map(|a| a.key), "id"),
+            (args.filter.as_ref().map(|a| a.key), "filter"),
         ] {
             if let Some(key) = key {
                 push(
@@ -65,6 +71,21 @@ pub(crate) fn validate(args: Args, f: &ItemFn) -> syn::Result<Form> {
     }
     let resource = non_empty(args.resource.map(|a| a.value), "resource", &mut errors);
     let action = non_empty(args.action.map(|a| a.value), "action", &mut errors);
+    let rows_action = match args.filter {
+        Some(filter) => {
+            if let Some(id) = &args.id {
+                push(
+                    &mut errors,
+                    syn::Error::new(
+                        id.key,
+                        "`filter` declares a list (the rows the principal may see), `id = path(..)` one resource: use one or the other",
+                    ),
+                );
+            }
+            non_empty(Some(filter.value), "filter", &mut errors)
+        }
+        None => None,
+    };
     let id = match args.id {
         Some(id) => {
             if !is_identifier(&id.value.value()) {
@@ -104,7 +125,14 @@ pub(crate) fn validate(args: Args, f: &ItemFn) -> syn::Result<Form> {
         return Err(e);
     }
     match (resource, action, id, authorized.into_iter().next()) {
-        (Some(resource), Some(action), None, _) => Ok(Form::Kind { resource, action }),
+        (Some(resource), Some(action), None, _) => Ok(match rows_action {
+            Some(rows_action) => Form::Filter {
+                resource,
+                action,
+                rows_action,
+            },
+            None => Form::Kind { resource, action },
+        }),
         (Some(resource), Some(action), Some(id_param), Some((_, ty))) => Ok(Form::Instance {
             resource,
             action,

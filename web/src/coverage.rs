@@ -10,6 +10,11 @@
 //!     unknown_action("POST", "/expenses", r, &policies).unwrap(),
 //!     "POST /expenses: action `create` on resource `expense` is not known to the policies"
 //! );
+//! let list = Requirement::Filter { resource: "expense", action: "list", rows_action: "read" };
+//! assert_eq!(
+//!     unknown_action("GET", "/expenses", list, &policies).unwrap(),
+//!     "GET /expenses: action `list` on resource `expense` is not known to the policies"
+//! );
 //! let i = Requirement::Instance { resource: "expense", action: "read", id_param: "id" };
 //! assert!(missing_id_param("GET", "/expenses/{id}", i).is_none());
 //! assert!(missing_id_param("GET", "/expenses/{id:e[0-9]+}", i).is_none());
@@ -21,19 +26,20 @@ use authz_core::PolicySet;
 
 use crate::requirement::Requirement;
 
-/// The problem of a route whose `(resource, action)` is unknown to `policies`, if any.
+/// The problem of a route that names a `(resource, action)` unknown to `policies` (the
+/// checked action, or a list's rows action), if any: the first one unknown.
 pub fn unknown_action(
     method: &str,
     path: &str,
     requirement: Requirement,
     policies: &PolicySet,
 ) -> Option<String> {
-    let (kind, action) = requirement.action()?;
-    (!policies.knows_action(kind, action)).then(|| {
-        format!(
-            "{method} {path}: action `{action}` on resource `{kind}` is not known to the policies"
-        )
-    })
+    let (kind, action) = requirement
+        .actions()
+        .find(|(kind, action)| !policies.knows_action(kind, action))?;
+    Some(format!(
+        "{method} {path}: action `{action}` on resource `{kind}` is not known to the policies"
+    ))
 }
 
 /// The problem of an instance-level route whose path template has no parameter for the

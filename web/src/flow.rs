@@ -42,6 +42,7 @@ use authz_core::{Engine, Principal, Resource};
 use crate::decision::decide;
 use crate::problem::Denial;
 use crate::requirement::Requirement;
+use crate::rows::{plan_rows, RowFilter};
 use crate::BoxError;
 
 /// What an adapter supplies for one request.
@@ -98,7 +99,7 @@ impl<'a> Site<'a> {
 }
 
 /// What a granted check hands to the handler: the principal and, for instance-level
-/// checks, the loaded value.
+/// checks, the loaded value; for list routes, the rows the principal may see.
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct Granted<V> {
@@ -106,6 +107,8 @@ pub struct Granted<V> {
     pub principal: Principal,
     /// The loaded resource (instance-level checks only).
     pub value: Option<V>,
+    /// The planned row filter ([`Requirement::Filter`] routes only).
+    pub rows: Option<RowFilter>,
 }
 
 /// Runs the check of `site` for the request behind `ex`.
@@ -114,6 +117,8 @@ pub struct Granted<V> {
 /// - instance-level: path parameter missing, loader error or a resource of another kind:
 ///   [`Denial::Internal`]; nothing loaded: [`Denial::NotFound`]
 /// - denied by the policies: [`Denial::Forbidden`] (one decision event either way)
+/// - a list ([`Requirement::Filter`]), once its action is allowed: the rows action is planned
+///   ([`plan_rows`], one plan event); a plan the engine refuses: [`Denial::Internal`]
 ///
 /// Errors are logged here, with the method and route, and never put in a response. A
 /// [`Requirement::Public`] site is not checked: adapters skip the call; if one is made anyway,
@@ -193,16 +198,44 @@ pub async fn authorize<E: Exchange>(
             }
         },
     };
-    if decide(
+    let allowed = decide(
         site.engine,
         &principal,
         resource,
         action,
         || ex.request_id(),
         site.log_level,
-    ) {
-        Ok(Granted { principal, value })
-    } else {
-        Err(Denial::Forbidden)
+    );
+    if !allowed {
+        return Err(Denial::Forbidden);
     }
+    let rows = match site.requirement {
+        Requirement::Filter { rows_action, .. } => {
+            let planned = plan_rows(
+                site.engine,
+                &principal,
+                kind,
+                rows_action,
+                || ex.request_id(),
+                site.log_level,
+            );
+            match planned {
+                Ok(rows) => Some(rows),
+                Err(_) => {
+                    tracing::error!(
+                        method = site.method,
+                        route = site.route,
+                        "the row filter of a list route could not be planned"
+                    );
+                    return Err(Denial::Internal);
+                }
+            }
+        }
+        _ => None,
+    };
+    Ok(Granted {
+        principal,
+        value,
+        rows,
+    })
 }

@@ -1,5 +1,5 @@
 //! What a route requires before its handler runs: no decision, a kind-level or an
-//! instance-level check.
+//! instance-level check, or a kind-level check plus a row filter for a list.
 //!
 //! ```
 //! use authz_web::Requirement;
@@ -7,6 +7,9 @@
 //! assert_eq!(r.to_string(), "expense:create");
 //! assert_eq!(r.action(), Some(("expense", "create")));
 //! assert_eq!(Requirement::Public.action(), None);
+//! let list = Requirement::Filter { resource: "expense", action: "list", rows_action: "read" };
+//! assert_eq!(list.to_string(), "expense:list (rows: read)");
+//! assert_eq!(list.actions().collect::<Vec<_>>(), [("expense", "list"), ("expense", "read")]);
 //! ```
 
 use std::fmt;
@@ -35,18 +38,49 @@ pub enum Requirement {
         /// The path parameter holding the resource id.
         id_param: &'static str,
     },
+    /// `#[authorize(resource = "..", action = "..", filter = "..")]`: a list. `action` is
+    /// checked on the resource kind like [`Requirement::Kind`]; then the engine plans which
+    /// resources of the kind the principal may `rows_action`, and the handler receives that
+    /// plan ([`RowFilter`](crate::RowFilter)) to query exactly those rows.
+    Filter {
+        /// The resource kind.
+        resource: &'static str,
+        /// The action checked on the kind before the handler (e.g. `list`).
+        action: &'static str,
+        /// The action each returned row must allow (e.g. `read`).
+        rows_action: &'static str,
+    },
 }
 
 impl Requirement {
-    /// The `(resource kind, action)` checked, or `None` for [`Requirement::Public`].
+    /// The `(resource kind, action)` checked before the handler, or `None` for
+    /// [`Requirement::Public`].
     pub fn action(&self) -> Option<(&'static str, &'static str)> {
         match *self {
             Requirement::Public => None,
             Requirement::Kind { resource, action }
             | Requirement::Instance {
                 resource, action, ..
+            }
+            | Requirement::Filter {
+                resource, action, ..
             } => Some((resource, action)),
         }
+    }
+
+    /// Every `(resource kind, action)` the requirement names: the checked action and, for
+    /// [`Requirement::Filter`], the rows action (what start-up checks must find in the
+    /// policies).
+    pub fn actions(&self) -> impl Iterator<Item = (&'static str, &'static str)> {
+        let rows = match *self {
+            Requirement::Filter {
+                resource,
+                rows_action,
+                ..
+            } => Some((resource, rows_action)),
+            _ => None,
+        };
+        self.action().into_iter().chain(rows)
     }
 }
 
@@ -60,6 +94,11 @@ impl fmt::Display for Requirement {
                 action,
                 id_param,
             } => write!(f, "{resource}:{action} (id from path `{id_param}`)"),
+            Requirement::Filter {
+                resource,
+                action,
+                rows_action,
+            } => write!(f, "{resource}:{action} (rows: {rows_action})"),
         }
     }
 }

@@ -10,7 +10,7 @@
 use std::future::{ready, Ready};
 
 use actix_authz::{
-    authorize, routes, Authorize, Authorized, AuthzRoutes, CurrentPrincipal, RoutesError,
+    authorize, routes, Authorize, Authorized, AuthzRoutes, CurrentPrincipal, RoutesError, Rows,
 };
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -124,10 +124,10 @@ async fn health() -> Answer {
     Answer(Ok(api::health()))
 }
 
-/// The reports the caller may `read`.
-#[authorize(resource = "expense", action = "list")]
-async fn list(state: web::Data<AppState>, CurrentPrincipal(principal): CurrentPrincipal) -> Answer {
-    Answer(api::list(&state, &principal))
+/// The reports the caller may `read`: the check allows `list`, then plans `read` into `rows`.
+#[authorize(resource = "expense", action = "list", filter = "read")]
+async fn list(state: web::Data<AppState>, Rows(rows): Rows) -> Answer {
+    Answer(api::list(&state, &rows))
 }
 
 /// Files a draft report owned by the caller, in the caller's region.

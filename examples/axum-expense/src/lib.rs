@@ -18,7 +18,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use axum_authz::{
-    authorize, routes, Authorized, AuthzRouter, AuthzService, CurrentPrincipal, RouterError,
+    authorize, routes, Authorized, AuthzRouter, AuthzService, CurrentPrincipal, RouterError, Rows,
 };
 use expense_domain::api::{self, AppError, Reply};
 
@@ -113,13 +113,10 @@ async fn health() -> Answer {
     Answer(Ok(api::health()))
 }
 
-/// The reports the caller may `read`.
-#[authorize(resource = "expense", action = "list")]
-async fn list(
-    State(state): State<AppState>,
-    CurrentPrincipal(principal): CurrentPrincipal,
-) -> Answer {
-    Answer(api::list(&state, &principal))
+/// The reports the caller may `read`: the check allows `list`, then plans `read` into `rows`.
+#[authorize(resource = "expense", action = "list", filter = "read")]
+async fn list(State(state): State<AppState>, Rows(rows): Rows) -> Answer {
+    Answer(api::list(&state, &rows))
 }
 
 /// Files a draft report owned by the caller, in the caller's region.

@@ -14,8 +14,8 @@
 //! assert_eq!(err.status(), 415);
 //! ```
 
-use authz_core::plan::PlanInput;
-use authz_core::{Principal, Resource};
+use authz_core::Principal;
+use authz_web::RowFilter;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -160,24 +160,19 @@ pub fn health() -> Reply {
     }
 }
 
-/// `GET /expenses` (`expense:list`): the reports `principal` may `read`, filtered in SQL.
+/// `GET /expenses` (`expense:list`, rows: `read`): the reports the caller may `read`,
+/// filtered in SQL.
 ///
-/// Plans `read` for the principal (`Engine::plan`) and runs the plan's condition as the
-/// `WHERE` clause (`authz-sql`): the rows returned are exactly those a `read` check per
-/// report would allow, without loading the others.
+/// `rows` is the plan the adapter made before the handler ran (`#[authorize(resource =
+/// "expense", action = "list", filter = "read")]`): its filter becomes the query's `WHERE`
+/// clause (`authz-sql`), so the rows returned are exactly those a `read` check per report
+/// would allow, without loading the others.
 ///
 /// # Errors
-/// When planning is refused, the filter reads an unmapped attribute, or the database fails
-/// (all 500: fail closed, details in the log).
-pub fn list(state: &AppState, principal: &Principal) -> Result<Reply, AppError> {
-    // "Which reports may this principal read?" as a filter, exactly as permissive as a
-    // `read` check per report, turned into the SQL `WHERE` of the query.
-    let input = PlanInput::new(principal.clone(), Resource::new("expense", ""), ["read"]);
-    let plan = state
-        .engine
-        .plan(&input)
-        .map_err(|e| AppError::Internal(e.into()))?;
-    let visible = state.db.list_filtered(&plan.filter)?;
+/// When the filter reads an unmapped attribute or the database fails (500: fail closed,
+/// details in the log).
+pub fn list(state: &AppState, rows: &RowFilter) -> Result<Reply, AppError> {
+    let visible = state.db.list_filtered(rows.filter())?;
     Reply::json(200, visible)
 }
 

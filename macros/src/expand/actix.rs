@@ -44,6 +44,7 @@ pub(super) fn companion(f: &ItemFn, form: &Form) -> TokenStream {
     let body = match form {
         Form::Public => quote!(#p::Declaration::public()),
         Form::Kind { .. } => quote!(#p::Declaration::kind(#args)),
+        Form::Filter { .. } => quote!(#p::Declaration::filter(#args)),
         Form::Instance { ty, .. } => {
             // Literal path inside `quote_spanned!`: a missing `Load` impl points at the user's `T`.
             let loader =

@@ -16,6 +16,7 @@ pub(super) fn companion(f: &ItemFn, form: &Form) -> TokenStream {
     let (bounds, body) = match form {
         Form::Public => (quote!(), quote!(#p::Declaration::public())),
         Form::Kind { .. } => (quote!(), quote!(#p::Declaration::kind(#args))),
+        Form::Filter { .. } => (quote!(), quote!(#p::Declaration::filter(#args))),
         Form::Instance { ty, .. } => {
             // Literal path inside `quote_spanned!`: the whole bound points at the user's `T`.
             let load_bound = quote_spanned!(ty.span()=> #ty: ::axum_authz::Load<__S>,);
