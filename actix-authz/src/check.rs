@@ -14,7 +14,7 @@ use authz_web::{authorize, Exchange, Site};
 use pin_project_lite::pin_project;
 
 use crate::authorize::Settings;
-use crate::extract::{CurrentPrincipal, Rows};
+use crate::extract::{CurrentPrincipal, PlannedRows};
 use crate::load::LoaderFn;
 use crate::problem::Rejection;
 use crate::requirement::Declaration;
@@ -64,8 +64,9 @@ impl Exchange for ActixExchange<'_> {
     }
 }
 
-/// Resolves, loads and decides; on success the principal (and the loaded value) are in the
-/// request extensions for [`CurrentPrincipal`] and [`Authorized`](crate::Authorized).
+/// Resolves, loads, decides and (list routes) plans; on success the principal, the loaded
+/// value and the plan are in the request extensions for [`CurrentPrincipal`],
+/// [`Authorized`](crate::Authorized) and [`Rows`](crate::Rows).
 ///
 /// # Errors
 /// The refusal to send instead of calling the handler.
@@ -95,7 +96,7 @@ pub(crate) async fn check(ctx: &Ctx, req: &HttpRequest) -> Result<(), HttpRespon
                 insert(&mut ext);
             }
             if let Some(rows) = granted.rows {
-                ext.insert(Rows(rows));
+                ext.insert(PlannedRows(rows));
             }
             Ok(())
         }

@@ -15,7 +15,7 @@ use std::future::{ready, Ready};
 
 use actix_web::body::BoxBody;
 use actix_web::dev::Payload;
-use actix_web::http::StatusCode;
+use actix_web::http::{Method, StatusCode};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, ResponseError};
 use authz_core::Principal;
 use authz_web::RowFilter;
@@ -53,7 +53,7 @@ impl<T: 'static> FromRequest for Authorized<T> {
         ready(
             value
                 .map(|Slot(v)| Authorized(v))
-                .ok_or_else(|| MissingAuthorization::new(type_name::<Authorized<T>>())),
+                .ok_or_else(|| MissingAuthorization::new(type_name::<Authorized<T>>(), req)),
         )
     }
 }
@@ -68,7 +68,7 @@ impl FromRequest for CurrentPrincipal {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let found = req.extensions().get::<CurrentPrincipal>().cloned();
-        ready(found.ok_or_else(|| MissingAuthorization::new(type_name::<CurrentPrincipal>())))
+        ready(found.ok_or_else(|| MissingAuthorization::new(type_name::<CurrentPrincipal>(), req)))
     }
 }
 
@@ -89,10 +89,24 @@ impl FromRequest for CurrentPrincipal {
 /// }
 /// ```
 ///
-/// Only the check puts it into a request; on a route declared without `filter` the extractor
-/// fails with [`MissingAuthorization`] (500).
+/// Only the check puts it into a request, and `#[authorize]` refuses a `Rows` parameter on a
+/// handler declared without `filter` (and a `filter` handler without one). A handler routed
+/// otherwise finds nothing: the extractor fails with [`MissingAuthorization`] (500, logged with
+/// the method and path). A [`RowFilter`] only comes from the engine: to call a list handler in
+/// a unit test, make one with [`authz_web::plan_rows`].
 #[derive(Debug, Clone)]
 pub struct Rows(pub RowFilter);
+
+impl Rows {
+    /// The plan.
+    pub fn into_inner(self) -> RowFilter {
+        self.0
+    }
+}
+
+/// Where the check puts the plan of a list route: a type only this crate can name, so no
+/// other middleware can hand the handler a plan.
+pub(crate) struct PlannedRows(pub(crate) RowFilter);
 
 impl std::ops::Deref for Rows {
     type Target = RowFilter;
@@ -106,22 +120,32 @@ impl FromRequest for Rows {
     type Future = Ready<Result<Self, MissingAuthorization>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let found = req.extensions_mut().remove::<Rows>();
-        ready(found.ok_or_else(|| MissingAuthorization::new(type_name::<Rows>())))
+        let found = req.extensions_mut().remove::<PlannedRows>();
+        ready(match found {
+            Some(PlannedRows(rows)) => Ok(Rows(rows)),
+            None => Err(MissingAuthorization::new(type_name::<Rows>(), req)),
+        })
     }
 }
 
-/// Error of [`Authorized`] and [`CurrentPrincipal`] when the check did not provide them (the
-/// route is public, or its check loaded another type): 500 with a generic body; the type is
-/// named in the log. `Option<CurrentPrincipal>` is `None` on a public route.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Error of [`Authorized`], [`Rows`] and [`CurrentPrincipal`] when the check did not provide
+/// them (the route is public, its check loaded another type, or it is not a list): 500 with a
+/// generic body; the method, path and type are in the log. `Option<CurrentPrincipal>` is
+/// `None` on a public route.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MissingAuthorization {
     type_name: &'static str,
+    method: Method,
+    path: Box<str>,
 }
 
 impl MissingAuthorization {
-    fn new(type_name: &'static str) -> Self {
-        MissingAuthorization { type_name }
+    fn new(type_name: &'static str, req: &HttpRequest) -> Self {
+        MissingAuthorization {
+            type_name,
+            method: req.method().clone(),
+            path: req.path().into(),
+        }
     }
 
     /// The extractor type that found nothing.
@@ -150,7 +174,12 @@ impl ResponseError for MissingAuthorization {
     fn error_response(&self) -> HttpResponse<BoxBody> {
         // Logged here, not when the extractor fails: `Option<CurrentPrincipal>` on a public
         // route is a normal `None`.
-        tracing::error!(extractor = self.type_name, "{self}");
+        tracing::error!(
+            method = %self.method,
+            path = &*self.path,
+            extractor = self.type_name,
+            "{self}"
+        );
         Rejection::Internal.response()
     }
 }

@@ -24,7 +24,9 @@ pub use route::AuthzRoute;
 pub use routes::{AuthzRoutes, RoutesError};
 
 /// A boxed error, as returned by resolvers and loaders.
-pub use authz_web::{BoxError, RowFilter};
+pub use authz_web::BoxError;
+/// The plan of a list route's rows, inside [`Rows`].
+pub use authz_web::RowFilter;
 
 /// Items used by the code that `#[authorize]` and `routes!` generate. Not a public API.
 #[doc(hidden)]

@@ -15,33 +15,8 @@ use authz_core::plan::Filter;
 use authz_core::{Engine, EngineConfig, PolicySet, Principal, Resource};
 use serde_json::{json, Value};
 
-/// `list` for every role but `guest`; `read` of own docs (user), of all (admin), of none
-/// (viewer), and through a condition the planner refuses (`tagger`: `filter` over a list).
-const POLICY: &str = r#"
-apiVersion: api.cerbos.dev/v1
-resourcePolicy:
-  resource: doc
-  version: default
-  rules:
-    - actions: [list]
-      effect: EFFECT_ALLOW
-      roles: [user, admin, viewer, tagger]
-    - actions: [read]
-      effect: EFFECT_ALLOW
-      roles: [user]
-      condition:
-        match:
-          expr: R.attr.owner == P.id
-    - actions: [read]
-      effect: EFFECT_ALLOW
-      roles: [admin]
-    - actions: [read]
-      effect: EFFECT_ALLOW
-      roles: [tagger]
-      condition:
-        match:
-          expr: R.attr.tags.filter(t, t == P.id).size() > 0
-"#;
+/// The list policy shared with the other adapter's test (see the file for the roles).
+const POLICY: &str = include_str!("../../web/tests/fixtures/rows_policy.yaml");
 
 const DOCS: [(&str, &str); 3] = [("d1", "alice"), ("d2", "bob"), ("d3", "alice")];
 
@@ -68,9 +43,13 @@ async fn list(hits: web::Data<Hits>, Rows(rows): Rows) -> HttpResponse {
     HttpResponse::Ok().json(json!({ "filter": kind, "ids": ids }))
 }
 
-/// A kind-level route: `Rows` is not available there.
+/// `Rows` under a name `#[authorize]` does not recognise (it refuses `Rows` itself on a route
+/// without `filter`): the runtime guard must still refuse it.
+type Plan = Rows;
+
+/// A kind-level route: no plan is made, so `Rows` is not available there.
 #[authorize(resource = "doc", action = "list")]
-async fn count(Rows(_rows): Rows) -> &'static str {
+async fn count(Rows(_rows): Plan) -> &'static str {
     "unreachable"
 }
 
@@ -184,10 +163,9 @@ async fn a_denied_list_action_an_absent_principal_or_a_refused_plan_never_reach_
     // with a generic body that says nothing of the policy.
     let (status, body) = get(&app, "/docs", Some(("tia", "tagger"))).await;
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-    let text = body.to_string();
-    assert!(
-        !text.contains("comprehension") && !text.contains("tags"),
-        "{text}"
+    assert_eq!(
+        body,
+        json!({ "type": "about:blank", "title": "Internal Server Error", "status": 500 })
     );
     assert_eq!(hits.0.load(Ordering::SeqCst), 0);
 }
@@ -232,4 +210,16 @@ fn the_route_table_lists_both_actions_and_the_check_covers_both() {
         err.problems(),
         ["GET /docs: action `raed` on resource `doc` is not known to the policies"]
     );
+}
+
+#[actix_web::test]
+async fn a_list_handler_can_be_called_with_a_plan_made_outside_a_request() {
+    let bob = Principal::new("bob", ["user"]);
+    let plan = authz_web::plan_rows(&engine(), &bob, "doc", "read", || "", tracing::Level::DEBUG);
+    let hits = Hits::default();
+    let res = list(web::Data::new(hits.clone()), Rows(plan.unwrap())).await;
+    let body = actix_web::body::to_bytes(res.into_body()).await.unwrap();
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(body, json!({ "filter": "conditional", "ids": ["d2"] }));
+    assert_eq!(hits.0.load(Ordering::SeqCst), 1);
 }

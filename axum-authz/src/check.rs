@@ -34,7 +34,7 @@ use http::{Extensions, Method, StatusCode};
 use pin_project_lite::pin_project;
 use tower::{Layer, Service};
 
-use crate::extract::{CurrentPrincipal, LazyPrincipal, LazyResolve, Rows};
+use crate::extract::{CurrentPrincipal, LazyPrincipal, LazyResolve, PlannedRows};
 use crate::principal::{ErasedResolve, ResolveFuture, ResolvePrincipal};
 use crate::problem::{problem, Rejection};
 use crate::requirement::{Declaration, Requirement};
@@ -279,7 +279,7 @@ where
 impl<S: Send + Sync + 'static> RouteCheck<S> {
     /// Resolves, loads and decides with the flow shared by the adapters
     /// ([`authz_web::authorize`]): the refusal, or `None` with the principal (and the loaded
-    /// value) in `parts.extensions`.
+    /// value, or a list's plan) in `parts.extensions`.
     async fn refusal<R: ResolvePrincipal<S>>(
         &self,
         resolver: &R,
@@ -307,7 +307,7 @@ impl<S: Send + Sync + 'static> RouteCheck<S> {
                     insert(&mut ex.parts.extensions);
                 }
                 if let Some(rows) = granted.rows {
-                    ex.parts.extensions.insert(Rows(rows));
+                    ex.parts.extensions.insert(PlannedRows(rows));
                 }
                 None
             }

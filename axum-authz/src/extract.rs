@@ -18,10 +18,10 @@ use std::sync::Arc;
 
 use authz_core::Principal;
 use authz_web::RowFilter;
-use axum::extract::{FromRequestParts, OptionalFromRequestParts};
+use axum::extract::{FromRequestParts, MatchedPath, OptionalFromRequestParts};
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
-use http::StatusCode;
+use http::{Method, StatusCode};
 
 use crate::load::Slot;
 use crate::principal::ResolveFuture;
@@ -61,10 +61,7 @@ where
             .get::<Slot<T>>()
             .and_then(Slot::take)
             .map(Authorized)
-            .ok_or(MissingAuthorization {
-                type_name: type_name::<Authorized<T>>(),
-                public_route: false,
-            })
+            .ok_or_else(|| MissingAuthorization::new(type_name::<Authorized<T>>(), false, parts))
     }
 }
 
@@ -85,10 +82,25 @@ where
 /// }
 /// ```
 ///
-/// Only the check puts it into a request; on a route declared without `filter` the extractor
-/// fails with [`MissingAuthorization`] (500).
+/// Only the check puts it into a request, and `#[authorize]` refuses a `Rows` parameter on a
+/// handler declared without `filter` (and a `filter` handler without one). A handler routed
+/// otherwise finds nothing: the extractor fails with [`MissingAuthorization`] (500, logged with
+/// the method and path). A [`RowFilter`] only comes from the engine: to call a list handler in
+/// a unit test, make one with [`authz_web::plan_rows`].
 #[derive(Debug, Clone)]
 pub struct Rows(pub RowFilter);
+
+impl Rows {
+    /// The plan.
+    pub fn into_inner(self) -> RowFilter {
+        self.0
+    }
+}
+
+/// Where the check puts the plan of a list route: a type only this crate can name, so no
+/// other layer can hand the handler a plan.
+#[derive(Clone)]
+pub(crate) struct PlannedRows(pub(crate) RowFilter);
 
 impl std::ops::Deref for Rows {
     type Target = RowFilter;
@@ -101,13 +113,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Rows {
     type Rejection = MissingAuthorization;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        parts
-            .extensions
-            .remove::<Rows>()
-            .ok_or(MissingAuthorization {
-                type_name: type_name::<Rows>(),
-                public_route: false,
-            })
+        match parts.extensions.remove::<PlannedRows>() {
+            Some(PlannedRows(rows)) => Ok(Rows(rows)),
+            None => Err(MissingAuthorization::new(type_name::<Rows>(), false, parts)),
+        }
     }
 }
 
@@ -131,9 +140,9 @@ impl<S: Send + Sync> FromRequestParts<S> for CurrentPrincipal {
             .extensions
             .get::<CurrentPrincipal>()
             .cloned()
-            .ok_or(MissingAuthorization {
-                type_name: type_name::<CurrentPrincipal>(),
-                public_route: parts.extensions.get::<LazyPrincipal>().is_some(),
+            .ok_or_else(|| {
+                let public_route = parts.extensions.get::<LazyPrincipal>().is_some();
+                MissingAuthorization::new(type_name::<CurrentPrincipal>(), public_route, parts)
             })
     }
 }
@@ -192,15 +201,32 @@ pub(crate) trait LazyResolve: Send + Sync {
 #[derive(Clone)]
 struct ResolvedPrincipal(Option<Principal>);
 
-/// Rejection of [`Authorized`] and [`CurrentPrincipal`] when the authz check did not run for
-/// the route (or, for `CurrentPrincipal`, the route is public): 500.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Rejection of [`Authorized`], [`Rows`] and [`CurrentPrincipal`] when the authz check did not
+/// provide them for the route (or, for `CurrentPrincipal`, the route is public): 500, logged
+/// at `ERROR` with the method, the path and the extractor.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MissingAuthorization {
     type_name: &'static str,
     public_route: bool,
+    method: Method,
+    /// The route template when axum matched one, else the request path.
+    path: Box<str>,
 }
 
 impl MissingAuthorization {
+    fn new(type_name: &'static str, public_route: bool, parts: &Parts) -> Self {
+        let path = match parts.extensions.get::<MatchedPath>() {
+            Some(matched) => matched.as_str(),
+            None => parts.uri.path(),
+        };
+        MissingAuthorization {
+            type_name,
+            public_route,
+            method: parts.method.clone(),
+            path: path.into(),
+        }
+    }
+
     /// The extractor type that found nothing.
     pub fn type_name(&self) -> &'static str {
         self.type_name
@@ -229,7 +255,12 @@ impl std::error::Error for MissingAuthorization {}
 
 impl IntoResponse for MissingAuthorization {
     fn into_response(self) -> Response {
-        tracing::error!(extractor = self.type_name, "{self}");
+        tracing::error!(
+            method = %self.method,
+            path = &*self.path,
+            extractor = self.type_name,
+            "{self}"
+        );
         problem(StatusCode::INTERNAL_SERVER_ERROR, Some(&self.to_string()))
     }
 }

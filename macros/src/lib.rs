@@ -22,8 +22,8 @@ use expand::Framework;
 /// Forms: `#[authorize(resource = "expense", action = "create")]` (kind-level),
 /// `#[authorize(resource = "expense", action = "approve", id = path("id"))]` (instance-level,
 /// with one `Authorized<T>` parameter), `#[authorize(resource = "expense", action = "list",
-/// filter = "read")]` (a list: `list` checked on the kind, then `read` planned into the
-/// `Rows` extractor), `#[authorize(public)]` (no decision).
+/// filter = "read")]` (a list: `list` checked on the kind, then `read` planned for the one
+/// `Rows` parameter the handler must take), `#[authorize(public)]` (no decision).
 ///
 /// The function is left as written; a hidden companion `__authz_<fn>` is emitted next to it
 /// for [`routes!`].

@@ -47,6 +47,7 @@ pub(crate) fn validate(args: Args, f: &ItemFn) -> syn::Result<Form> {
         );
     }
     let authorized = authorized_params(f, &mut errors);
+    let rows = rows_params(f, &mut errors);
     if args.public.is_some() {
         for (key, name) in [
             (args.resource.as_ref().map(|a| a.key), "resource"),
@@ -67,6 +68,15 @@ pub(crate) fn validate(args: Args, f: &ItemFn) -> syn::Result<Form> {
                 syn::Error::new(*span, "a `public` handler has no authorized resource: remove the `Authorized<T>` parameter"),
             );
         }
+        if let Some(span) = rows.first() {
+            push(
+                &mut errors,
+                syn::Error::new(
+                    *span,
+                    "a `public` handler has no row filter: remove the `Rows` parameter",
+                ),
+            );
+        }
         return errors.map_or(Ok(Form::Public), Err);
     }
     let resource = non_empty(args.resource.map(|a| a.value), "resource", &mut errors);
@@ -82,9 +92,29 @@ pub(crate) fn validate(args: Args, f: &ItemFn) -> syn::Result<Form> {
                     ),
                 );
             }
+            if rows.is_empty() {
+                push(
+                    &mut errors,
+                    syn::Error::new(
+                        filter.key,
+                        "`filter = \"..\"` plans the rows for a parameter of type `Rows`, and the handler has none: without it the list is not filtered",
+                    ),
+                );
+            }
             non_empty(Some(filter.value), "filter", &mut errors)
         }
-        None => None,
+        None => {
+            if let Some(span) = rows.first() {
+                push(
+                    &mut errors,
+                    syn::Error::new(
+                        *span,
+                        "`Rows` needs a list declaration: add `filter = \"<rows action>\"` to `#[authorize]`",
+                    ),
+                );
+            }
+            None
+        }
     };
     let id = match args.id {
         Some(id) => {
@@ -201,6 +231,33 @@ fn authorized_params(f: &ItemFn, errors: &mut Option<syn::Error>) -> Vec<(Span, 
             push(
                 errors,
                 syn::Error::new(ty.span(), "only one `Authorized<T>` parameter is allowed"),
+            );
+        }
+    }
+    found
+}
+
+/// The spans of the `Rows` parameters (a type whose last path segment is `Rows`, without
+/// generics). A second one is an error: the first takes the plan.
+fn rows_params(f: &ItemFn, errors: &mut Option<syn::Error>) -> Vec<Span> {
+    let mut found = Vec::new();
+    for input in &f.sig.inputs {
+        let FnArg::Typed(t) = input else { continue };
+        let Type::Path(p) = &*t.ty else { continue };
+        let is_rows = p.qself.is_none()
+            && p.path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "Rows" && s.arguments.is_none());
+        if !is_rows {
+            continue;
+        }
+        if found.is_empty() {
+            found.push(t.ty.span());
+        } else {
+            push(
+                errors,
+                syn::Error::new(t.ty.span(), "only one `Rows` parameter is allowed"),
             );
         }
     }

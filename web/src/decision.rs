@@ -43,28 +43,16 @@ fn log_decision<'r>(
     request_id: &dyn Fn() -> &'r str,
     d: &DecisionRef<'_>,
 ) {
-    // Field values are only computed when the event is enabled.
-    macro_rules! emit {
-        ($lvl:expr) => {
-            tracing::event!(
-                $lvl,
-                principal = principal.id(),
-                resource.kind = resource.kind(),
-                resource.id = resource.id(),
-                action,
-                effect = d.effect.as_str(),
-                policy = d.policy,
-                rule = d.rule.unwrap_or(""),
-                request_id = request_id(),
-                "authz decision"
-            )
-        };
-    }
-    match level {
-        tracing::Level::ERROR => emit!(tracing::Level::ERROR),
-        tracing::Level::WARN => emit!(tracing::Level::WARN),
-        tracing::Level::INFO => emit!(tracing::Level::INFO),
-        tracing::Level::DEBUG => emit!(tracing::Level::DEBUG),
-        _ => emit!(tracing::Level::TRACE),
-    }
+    event_at!(
+        level,
+        principal = principal.id(),
+        resource.kind = resource.kind(),
+        resource.id = resource.id(),
+        action,
+        effect = d.effect.as_str(),
+        policy = d.policy,
+        rule = d.rule.unwrap_or(""),
+        request_id = request_id(),
+        "authz decision"
+    );
 }

@@ -42,7 +42,9 @@ use authz_core::{Engine, Principal, Resource};
 use crate::decision::decide;
 use crate::problem::Denial;
 use crate::requirement::Requirement;
-use crate::rows::{plan_rows, RowFilter};
+#[cfg(doc)]
+use crate::rows::plan_rows;
+use crate::rows::{plan, RowFilter};
 use crate::BoxError;
 
 /// What an adapter supplies for one request.
@@ -118,7 +120,9 @@ pub struct Granted<V> {
 ///   [`Denial::Internal`]; nothing loaded: [`Denial::NotFound`]
 /// - denied by the policies: [`Denial::Forbidden`] (one decision event either way)
 /// - a list ([`Requirement::Filter`]), once its action is allowed: the rows action is planned
-///   ([`plan_rows`], one plan event); a plan the engine refuses: [`Denial::Internal`]
+///   as by [`plan_rows`] (one plan event) into [`Granted::rows`]; a plan the engine refuses:
+///   [`Denial::Internal`] (one `ERROR` event `authz plan refused` with the method, route and
+///   the planner's reason). A denied action is never planned.
 ///
 /// Errors are logged here, with the method and route, and never put in a response. A
 /// [`Requirement::Public`] site is not checked: adapters skip the call; if one is made anyway,
@@ -211,21 +215,26 @@ pub async fn authorize<E: Exchange>(
     }
     let rows = match site.requirement {
         Requirement::Filter { rows_action, .. } => {
-            let planned = plan_rows(
+            let request_id = || ex.request_id();
+            match plan(
                 site.engine,
                 &principal,
                 kind,
                 rows_action,
-                || ex.request_id(),
+                &request_id,
                 site.log_level,
-            );
-            match planned {
+            ) {
                 Ok(rows) => Some(rows),
-                Err(_) => {
+                Err(error) => {
                     tracing::error!(
                         method = site.method,
                         route = site.route,
-                        "the row filter of a list route could not be planned"
+                        principal = principal.id(),
+                        resource.kind = kind,
+                        action = rows_action,
+                        request_id = request_id(),
+                        %error,
+                        "authz plan refused"
                     );
                     return Err(Denial::Internal);
                 }
@@ -238,4 +247,93 @@ pub async fn authorize<E: Exchange>(
         value,
         rows,
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::panic, reason = "test failures")]
+mod tests {
+    use authz_core::plan::Filter;
+    use authz_core::{EngineConfig, PolicySet};
+
+    use super::*;
+
+    /// `list` for every role but `guest`; `read` of own docs (user), of none (viewer), and
+    /// through a condition the planner refuses (tagger). Shared with the adapters' list tests.
+    const POLICY: &str = include_str!("../tests/fixtures/rows_policy.yaml");
+
+    struct Fake(Option<&'static str>);
+
+    impl Exchange for Fake {
+        type Value = ();
+        async fn principal(&mut self) -> Result<Option<Principal>, BoxError> {
+            Ok(self.0.map(|role| Principal::new("ann", [role])))
+        }
+        async fn path_param(&mut self, _: &str) -> Option<String> {
+            panic!("a list route reads no path parameter")
+        }
+        async fn load(&mut self, _: String) -> Result<Option<(Resource, ())>, BoxError> {
+            panic!("a list route loads nothing")
+        }
+        fn request_id(&self) -> &str {
+            "req-7"
+        }
+    }
+
+    fn run(role: Option<&'static str>) -> Result<Granted<()>, Denial> {
+        let engine = Engine::new(
+            PolicySet::from_sources([("doc.yaml", POLICY)]).unwrap(),
+            EngineConfig::default(),
+        );
+        let list = Requirement::Filter {
+            resource: "doc",
+            action: "list",
+            rows_action: "read",
+        };
+        let site = Site::new(&engine, list);
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(authorize(&site, &mut Fake(role)))
+    }
+
+    #[test]
+    fn a_list_route_plans_its_rows_once_the_action_is_allowed() {
+        let user = run(Some("user")).unwrap();
+        let rows = user.rows.unwrap();
+        let Filter::Conditional(_) = rows.filter() else {
+            panic!("{rows:?}")
+        };
+        assert_eq!(rows.output().actions, ["read"]);
+        assert_eq!(rows.output().request_id, "req-7");
+        let viewer = run(Some("viewer")).unwrap();
+        assert_eq!(viewer.rows.unwrap().filter(), &Filter::AlwaysDenied);
+    }
+
+    #[test]
+    fn a_list_route_fails_closed() {
+        assert_eq!(run(Some("guest")).unwrap_err(), Denial::Forbidden);
+        assert_eq!(run(None).unwrap_err(), Denial::Unauthenticated);
+        assert_eq!(run(Some("tagger")).unwrap_err(), Denial::Internal);
+    }
+
+    #[test]
+    fn other_routes_plan_nothing() {
+        let engine = Engine::new(
+            PolicySet::from_sources([("doc.yaml", POLICY)]).unwrap(),
+            EngineConfig::default(),
+        );
+        let kind = Requirement::Kind {
+            resource: "doc",
+            action: "list",
+        };
+        let granted = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(authorize(
+                &Site::new(&engine, kind),
+                &mut Fake(Some("user")),
+            ))
+            .unwrap();
+        assert!(granted.rows.is_none());
+    }
 }

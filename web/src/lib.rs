@@ -1,5 +1,19 @@
 #![doc = include_str!("../README.md")]
 
+/// `tracing::event!` at a level chosen at run time (the macro wants a constant): one arm per
+/// level, the fields written once. Field values are only computed when the event is enabled.
+macro_rules! event_at {
+    ($level:expr, $($fields:tt)+) => {
+        match $level {
+            tracing::Level::ERROR => tracing::event!(tracing::Level::ERROR, $($fields)+),
+            tracing::Level::WARN => tracing::event!(tracing::Level::WARN, $($fields)+),
+            tracing::Level::INFO => tracing::event!(tracing::Level::INFO, $($fields)+),
+            tracing::Level::DEBUG => tracing::event!(tracing::Level::DEBUG, $($fields)+),
+            _ => tracing::event!(tracing::Level::TRACE, $($fields)+),
+        }
+    };
+}
+
 mod coverage;
 mod decision;
 mod flow;

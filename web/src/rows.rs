@@ -5,12 +5,12 @@
 //! use authz_core::{Engine, EngineConfig, PolicySet, Principal};
 //! use authz_core::plan::Filter;
 //! let engine = Engine::new(PolicySet::from_sources([("p.yaml", "apiVersion: api.cerbos.dev/v1\nresourcePolicy:\n  resource: doc\n  version: default\n  rules:\n    - actions: [read]\n      effect: EFFECT_ALLOW\n      roles: [user]\n      condition:\n        match:\n          expr: R.attr.owner == P.id\n    - actions: [read]\n      effect: EFFECT_ALLOW\n      roles: [admin]\n")]).unwrap(), EngineConfig::default());
-//! let user = authz_web::plan_rows(&engine, &Principal::new("u1", ["user"]), "doc", "read", || "", tracing::Level::INFO).unwrap();
+//! let plan = |id, role| authz_web::plan_rows(&engine, &Principal::new(id, [role]), "doc", "read", || "req-1", tracing::Level::INFO);
+//! let user = plan("u1", "user").unwrap();
 //! assert!(matches!(user.filter(), Filter::Conditional(_)));
-//! let admin = authz_web::plan_rows(&engine, &Principal::new("a", ["admin"]), "doc", "read", || "", tracing::Level::INFO).unwrap();
-//! assert_eq!(admin.filter(), &Filter::AlwaysAllowed);
-//! let guest = authz_web::plan_rows(&engine, &Principal::new("g", ["guest"]), "doc", "read", || "", tracing::Level::INFO).unwrap();
-//! assert_eq!(guest.filter(), &Filter::AlwaysDenied);
+//! assert_eq!(user.output().request_id, "req-1");
+//! assert_eq!(plan("a", "admin").unwrap().filter(), &Filter::AlwaysAllowed);
+//! assert_eq!(plan("g", "guest").unwrap().filter(), &Filter::AlwaysDenied);
 //! ```
 
 use authz_core::plan::{Filter, PlanError, PlanInput, PlanOutput};
@@ -22,29 +22,34 @@ use crate::Requirement;
 /// Which resources of a kind the principal may do the rows action on, as planned by the
 /// engine before the handler of a [`Requirement::Filter`] route ran.
 ///
-/// Run [`RowFilter::filter`] as the `WHERE` of the list query (`authz-sql` turns it into a
-/// sea-query condition), or test rows in memory with [`Filter::matches`]. An
+/// Run [`RowFilter::filter`] as the `WHERE` of the list query (`authz_sql::to_condition`
+/// turns it into a sea-query condition), or test rows in memory with [`Filter::matches`]. A
 /// [`Filter::AlwaysDenied`] filter means an empty list, not an error: the principal passed the
 /// route's check but may see none of the rows.
+///
+/// A `RowFilter` only comes from the engine: the adapters' check makes it (through
+/// [`authorize`](crate::authorize)), and [`plan_rows`] makes one outside a request (for
+/// instance to call a list handler in a unit test). There is no constructor from a
+/// hand-written [`Filter`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct RowFilter {
     output: PlanOutput,
 }
 
 impl RowFilter {
-    /// Wraps a plan (adapters build it with [`plan_rows`]).
-    pub fn new(output: PlanOutput) -> Self {
-        RowFilter { output }
-    }
-
     /// The filter over resource attributes.
     pub fn filter(&self) -> &Filter {
         &self.output.filter
     }
 
-    /// The whole plan output (`filterDebug`, validation errors, …).
+    /// The whole plan output (`filterDebug`, matched scopes, validation errors, …).
     pub fn output(&self) -> &PlanOutput {
         &self.output
+    }
+
+    /// The filter, by value.
+    pub fn into_filter(self) -> Filter {
+        self.output.filter
     }
 
     /// The plan output, by value.
@@ -53,7 +58,7 @@ impl RowFilter {
     }
 }
 
-/// How a plan reads in the decision event.
+/// How a plan reads in the plan event.
 fn filter_kind(f: &Filter) -> &'static str {
     match f {
         Filter::AlwaysAllowed => "always_allowed",
@@ -64,12 +69,16 @@ fn filter_kind(f: &Filter) -> &'static str {
 
 /// Plans which `kind` resources `principal` may `rows_action`, and logs the plan as one
 /// `tracing` event at `level` with message `authz plan` and the fields `principal`,
-/// `resource.kind`, `action`, `filter` (`always_allowed`, `always_denied`, `conditional`)
-/// and `request_id`. A refused plan is logged at `ERROR` with the planner's reason.
+/// `resource.kind`, `action` (the rows action), `filter` (`always_allowed`, `always_denied`
+/// or `conditional`) and `request_id`. A refused plan is one `ERROR` event
+/// (`authz plan refused`) with the same fields and the planner's reason in `error`.
+///
+/// The adapters' check ([`authorize`](crate::authorize)) plans a list route's rows the same
+/// way (its refusal event also names the method and route).
 ///
 /// # Errors
-/// The planner's [`PlanError`] when it cannot express the policies as a filter exactly:
-/// adapters answer 500 (fail closed), never a wider list.
+/// The planner's [`PlanError`] when it cannot express the policies as a filter exactly (or
+/// the request is malformed): answer 500 (fail closed), never a wider list.
 pub fn plan_rows<'r>(
     engine: &Engine,
     principal: &Principal,
@@ -78,24 +87,32 @@ pub fn plan_rows<'r>(
     request_id: impl Fn() -> &'r str,
     level: tracing::Level,
 ) -> Result<RowFilter, PlanError> {
-    let input = PlanInput::new(principal.clone(), Resource::new(kind, ""), [rows_action]);
-    match engine.plan(&input) {
-        Ok(output) => {
-            log_plan(level, principal, kind, rows_action, &request_id, &output);
-            Ok(RowFilter::new(output))
-        }
-        Err(error) => {
-            tracing::error!(
-                principal = principal.id(),
-                resource.kind = kind,
-                action = rows_action,
-                request_id = request_id(),
-                %error,
-                "authz plan refused; failing closed"
-            );
-            Err(error)
-        }
-    }
+    plan(engine, principal, kind, rows_action, &request_id, level).inspect_err(|error| {
+        tracing::error!(
+            principal = principal.id(),
+            resource.kind = kind,
+            action = rows_action,
+            request_id = request_id(),
+            %error,
+            "authz plan refused"
+        );
+    })
+}
+
+/// [`plan_rows`] without the refusal event, which the caller logs with what it knows.
+pub(crate) fn plan<'r>(
+    engine: &Engine,
+    principal: &Principal,
+    kind: &str,
+    rows_action: &str,
+    request_id: &dyn Fn() -> &'r str,
+    level: tracing::Level,
+) -> Result<RowFilter, PlanError> {
+    let mut input = PlanInput::new(principal.clone(), Resource::new(kind, ""), [rows_action]);
+    input.request_id = request_id().to_owned();
+    let output = engine.plan(&input)?;
+    log_plan(level, principal, kind, rows_action, request_id, &output);
+    Ok(RowFilter { output })
 }
 
 fn log_plan<'r>(
@@ -106,24 +123,14 @@ fn log_plan<'r>(
     request_id: &dyn Fn() -> &'r str,
     output: &PlanOutput,
 ) {
-    macro_rules! emit {
-        ($lvl:expr) => {
-            tracing::event!(
-                $lvl,
-                principal = principal.id(),
-                resource.kind = kind,
-                action,
-                filter = filter_kind(&output.filter),
-                request_id = request_id(),
-                "authz plan"
-            )
-        };
-    }
-    match level {
-        tracing::Level::ERROR => emit!(tracing::Level::ERROR),
-        tracing::Level::WARN => emit!(tracing::Level::WARN),
-        tracing::Level::INFO => emit!(tracing::Level::INFO),
-        tracing::Level::DEBUG => emit!(tracing::Level::DEBUG),
-        _ => emit!(tracing::Level::TRACE),
-    }
+    // Field values are only computed when the event is enabled.
+    event_at!(
+        level,
+        principal = principal.id(),
+        resource.kind = kind,
+        action,
+        filter = filter_kind(&output.filter),
+        request_id = request_id(),
+        "authz plan"
+    );
 }

@@ -1,6 +1,6 @@
-use axum_authz::authorize;
+use axum_authz::{authorize, Rows};
 
 #[authorize(resource = "expense", action = "list", filter = "")]
-async fn list() {}
+async fn list(Rows(_rows): Rows) {}
 
 fn main() {}

@@ -1,6 +1,6 @@
 //! Every registration style compiles, with every declaration form.
 use actix_authz::{
-    authorize, routes, Authorize, Authorized, AuthzRoutes, BoxError, CurrentPrincipal, Load,
+    authorize, routes, Authorize, Authorized, AuthzRoutes, BoxError, CurrentPrincipal, Load, Rows,
 };
 use actix_web::{web, App, HttpRequest};
 use authz_core::{Engine, EngineConfig, PolicySet, Principal, Resource};
@@ -20,6 +20,11 @@ impl Load<Db> for Expense {
 #[authorize(resource = "expense", action = "list")]
 async fn list(CurrentPrincipal(p): CurrentPrincipal) -> String {
     p.id().to_owned()
+}
+
+#[authorize(resource = "expense", action = "list", filter = "read")]
+async fn search(CurrentPrincipal(p): CurrentPrincipal, rows: Rows) -> String {
+    format!("{}: {}", p.id(), rows.output().filter_debug())
 }
 
 #[authorize(resource = "expense", action = "view", id = path("id"))]
@@ -53,6 +58,7 @@ fn main() {
         .service(
             AuthzRoutes::new()
                 .route("/expenses", routes!(get(list)))
+                .route("/expenses/search", routes!(get(search), post(search)))
                 .route("/expenses/{id}", routes!(get(view), put(view))),
         )
         .route("/health", routes!(get(health), head(health)).into())

@@ -1,0 +1,8 @@
+use actix_authz::{authorize, Rows};
+
+#[authorize(resource = "expense", action = "list", filter = "")]
+async fn list(Rows(_rows): Rows) -> &'static str {
+    "[]"
+}
+
+fn main() {}

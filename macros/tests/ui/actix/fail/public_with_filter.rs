@@ -1,0 +1,8 @@
+use actix_authz::authorize;
+
+#[authorize(public, filter = "read")]
+async fn list() -> &'static str {
+    "[]"
+}
+
+fn main() {}

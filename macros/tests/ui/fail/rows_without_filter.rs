@@ -1,0 +1,6 @@
+use axum_authz::{authorize, Rows};
+
+#[authorize(resource = "expense", action = "list")]
+async fn list(Rows(_rows): Rows) {}
+
+fn main() {}
